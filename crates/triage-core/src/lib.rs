@@ -1,0 +1,18 @@
+//! The domain of Triage: incidents, their priorities and severities, links, roles, the
+//! timeline vocabulary and the workflow engine.
+//!
+//! This crate is pure: no IO, no async, no clock reads. Time comes in through a
+//! [`clock::Clock`] or as plain values, so every decision here is a function of its
+//! inputs and is tested as such.
+
+pub mod clock;
+pub mod incident;
+pub mod link;
+pub mod priority;
+pub mod role;
+pub mod severity;
+pub mod timeline;
+pub mod workflow;
+
+pub use priority::Priority;
+pub use severity::Severity;
