@@ -6,6 +6,7 @@
 //! inputs and is tested as such.
 
 pub mod clock;
+pub mod email;
 pub mod incident;
 pub mod link;
 pub mod priority;

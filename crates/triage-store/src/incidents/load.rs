@@ -1,0 +1,238 @@
+//! Reading incidents: by key, in batches (for lists), and the state decisions need.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use triage_core::incident::DetectionSource;
+use triage_core::link::{LinkDirection, LinkType};
+use triage_core::workflow::Category;
+use triage_core::{Priority, Severity};
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::model::{Incident, IncidentLink, LinkedIncident, UserRef};
+use crate::time::{from_db, from_db_opt};
+
+use super::IncidentState;
+
+impl Store {
+    pub async fn incident(&self, key: &str) -> StoreResult<Incident> {
+        let mut connection = self.read.acquire().await?;
+        let id = incident_id(&mut connection, key).await?;
+        load_incident(&mut connection, id).await
+    }
+}
+
+fn normalize_key(key: &str) -> String {
+    key.trim().to_ascii_uppercase()
+}
+
+/// The row id of the incident with this key.
+pub(crate) async fn incident_id(connection: &mut AnyConnection, key: &str) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT id FROM incidents WHERE key = $1")
+        .bind(normalize_key(key))
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no incident {}", key.trim())))
+}
+
+/// What the workflow and the change operations need to know about an incident.
+pub(crate) async fn load_state(
+    connection: &mut AnyConnection,
+    key: &str,
+) -> StoreResult<IncidentState> {
+    let row = sqlx::query(
+        "SELECT id, key, status, status_category, priority, severity, assignee_id, description, \
+         version FROM incidents WHERE key = $1",
+    )
+    .bind(normalize_key(key))
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("no incident {}", key.trim())))?;
+    Ok(IncidentState {
+        id: row.try_get("id")?,
+        key: row.try_get("key")?,
+        status: row.try_get("status")?,
+        category: category(&row.try_get::<String, _>("status_category")?)?,
+        priority: priority(row.try_get("priority")?)?,
+        severity: severity(row.try_get("severity")?)?,
+        assignee_id: row.try_get("assignee_id")?,
+        description: row.try_get("description")?,
+        version: row.try_get("version")?,
+    })
+}
+
+pub(crate) async fn load_incident(
+    connection: &mut AnyConnection,
+    id: i64,
+) -> StoreResult<Incident> {
+    load_incidents(connection, &[id])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound(format!("no incident with id {id}")))
+}
+
+/// Loads whole incidents for `ids`, in that order, with a fixed number of queries.
+pub(crate) async fn load_incidents(
+    connection: &mut AnyConnection,
+    ids: &[i64],
+) -> StoreResult<Vec<Incident>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = placeholders(ids.len());
+    let sql = format!(
+        "SELECT i.id, i.key, i.summary, i.description, i.status, i.status_category, i.priority, \
+         i.severity, a.email AS a_email, a.display_name AS a_name, r.email AS r_email, \
+         r.display_name AS r_name, i.detection_source, i.detected_at, i.resolution, \
+         i.created_at, i.updated_at, i.resolved_at, i.version \
+         FROM incidents i LEFT JOIN users a ON a.id = i.assignee_id \
+         LEFT JOIN users r ON r.id = i.reporter_id WHERE i.id IN ({list})"
+    );
+    let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
+        .fetch_all(&mut *connection)
+        .await?;
+    let mut services = names_by_incident(connection, "incident_services", "service", ids).await?;
+    let mut labels = names_by_incident(connection, "incident_labels", "label", ids).await?;
+    let mut links = links_by_incident(connection, ids).await?;
+    let mut by_id: HashMap<i64, Incident> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let source: String = row.try_get("detection_source")?;
+        let incident = Incident {
+            key: row.try_get("key")?,
+            summary: row.try_get("summary")?,
+            description: row.try_get("description")?,
+            status: row.try_get("status")?,
+            status_category: category(&row.try_get::<String, _>("status_category")?)?,
+            priority: priority(row.try_get("priority")?)?,
+            severity: severity(row.try_get("severity")?)?,
+            assignee: user_ref(row.try_get("a_email")?, row.try_get("a_name")?),
+            reporter: user_ref(row.try_get("r_email")?, row.try_get("r_name")?),
+            resolution: row.try_get("resolution")?,
+            services: services.remove(&id).unwrap_or_default(),
+            labels: labels.remove(&id).unwrap_or_default(),
+            detection_source: DetectionSource::parse(&source)?,
+            detected_at: from_db(row.try_get("detected_at")?)?,
+            created_at: from_db(row.try_get("created_at")?)?,
+            updated_at: from_db(row.try_get("updated_at")?)?,
+            resolved_at: from_db_opt(row.try_get("resolved_at")?)?,
+            version: row.try_get("version")?,
+            links: links.remove(&id).unwrap_or_default(),
+        };
+        by_id.insert(id, incident);
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// `$1, $2, …, $n`.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn bind_ids<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ids: &[i64],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
+}
+
+async fn names_by_incident(
+    connection: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, Vec<String>>> {
+    let sql = format!(
+        "SELECT incident_id, {column} AS name FROM {table} WHERE incident_id IN ({}) \
+         ORDER BY incident_id, {column}",
+        placeholders(ids.len())
+    );
+    let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
+        .fetch_all(&mut *connection)
+        .await?;
+    let mut names: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in rows {
+        names
+            .entry(row.try_get("incident_id")?)
+            .or_default()
+            .push(row.try_get("name")?);
+    }
+    Ok(names)
+}
+
+async fn links_by_incident(
+    connection: &mut AnyConnection,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, Vec<IncidentLink>>> {
+    let list = placeholders(ids.len());
+    // Each link once from each side that is in `ids`: `here` is the side we show it on.
+    let sql = format!(
+        "SELECT l.id, l.link_type, l.source_id AS here, 'outward' AS direction, o.key, o.summary, \
+         o.status, o.status_category, o.priority FROM links l JOIN incidents o ON o.id = l.target_id \
+         WHERE l.source_id IN ({list}) \
+         UNION ALL \
+         SELECT l.id, l.link_type, l.target_id AS here, 'inward' AS direction, o.key, o.summary, \
+         o.status, o.status_category, o.priority FROM links l JOIN incidents o ON o.id = l.source_id \
+         WHERE l.target_id IN ({list}) ORDER BY 1"
+    );
+    let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
+        .fetch_all(&mut *connection)
+        .await?;
+    let mut links: HashMap<i64, Vec<IncidentLink>> = HashMap::new();
+    for row in rows {
+        let stored_type: String = row.try_get("link_type")?;
+        let link_type = LinkType::from_stored(&stored_type)
+            .ok_or_else(|| StoreError::Invalid(format!("stored link type '{stored_type}'")))?;
+        let direction = if row.try_get::<String, _>("direction")? == "outward" {
+            LinkDirection::Outward
+        } else {
+            LinkDirection::Inward
+        };
+        links
+            .entry(row.try_get("here")?)
+            .or_default()
+            .push(IncidentLink {
+                id: row.try_get("id")?,
+                link_type,
+                direction,
+                relation: link_type.phrase(direction).to_string(),
+                incident: LinkedIncident {
+                    key: row.try_get("key")?,
+                    summary: row.try_get("summary")?,
+                    status: row.try_get("status")?,
+                    status_category: category(&row.try_get::<String, _>("status_category")?)?,
+                    priority: priority(row.try_get("priority")?)?,
+                },
+            });
+    }
+    Ok(links)
+}
+
+fn user_ref(email: Option<String>, name: Option<String>) -> Option<UserRef> {
+    email.zip(name).map(|(email, name)| UserRef { email, name })
+}
+
+pub(crate) fn category(text: &str) -> StoreResult<Category> {
+    Category::parse(text).map_err(|e| StoreError::Invalid(format!("stored {e}")))
+}
+
+pub(crate) fn priority(rank: Option<i64>) -> StoreResult<Option<Priority>> {
+    rank.map(|r| {
+        Priority::from_rank(r).ok_or_else(|| StoreError::Invalid(format!("stored priority {r}")))
+    })
+    .transpose()
+}
+
+pub(crate) fn severity(rank: Option<i64>) -> StoreResult<Option<Severity>> {
+    rank.map(|r| {
+        Severity::from_rank(r).ok_or_else(|| StoreError::Invalid(format!("stored severity {r}")))
+    })
+    .transpose()
+}

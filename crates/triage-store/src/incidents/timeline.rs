@@ -1,0 +1,71 @@
+//! Appending to and reading the timeline. Appends happen inside the transaction of the
+//! change they record; nothing here updates or deletes (the schema forbids it anyway).
+
+use jiff::Timestamp;
+use sqlx::{AnyConnection, Row};
+use triage_core::timeline::EventData;
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::model::{Event, UserRef};
+use crate::time::{from_db, to_db};
+
+use super::load::incident_id;
+
+/// Appends one event to an incident's timeline.
+pub(crate) async fn append_event(
+    connection: &mut AnyConnection,
+    incident_id: i64,
+    actor_id: i64,
+    at: Timestamp,
+    event: &EventData,
+) -> StoreResult<()> {
+    let data = serde_json::to_string(event)
+        .map_err(|e| StoreError::Invalid(format!("event not serializable: {e}")))?;
+    sqlx::query(
+        "INSERT INTO events (incident_id, actor_id, at, kind, data) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(incident_id)
+    .bind(actor_id)
+    .bind(to_db(at))
+    .bind(event.kind())
+    .bind(data)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The incident's timeline, oldest first.
+    pub async fn timeline(&self, key: &str) -> StoreResult<Vec<Event>> {
+        let mut connection = self.read.acquire().await?;
+        let id = incident_id(&mut connection, key).await?;
+        let rows = sqlx::query(
+            "SELECT e.id, e.at, e.kind, e.data, u.email, u.display_name FROM events e \
+             LEFT JOIN users u ON u.id = e.actor_id WHERE e.incident_id = $1 ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *connection)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+}
+
+fn event_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Event> {
+    let data: String = row.try_get("data")?;
+    let parsed: EventData = serde_json::from_str(&data)
+        .map_err(|e| StoreError::Invalid(format!("stored event is unreadable: {e}")))?;
+    let email: Option<String> = row.try_get("email")?;
+    let name: Option<String> = row.try_get("display_name")?;
+    let actor = email.zip(name).map(|(email, name)| UserRef { email, name });
+    let who = actor.as_ref().map_or("Triage", |a| a.name.as_str());
+    Ok(Event {
+        id: row.try_get("id")?,
+        at: from_db(row.try_get("at")?)?,
+        kind: row.try_get("kind")?,
+        text: format!("{who} {}", parsed.describe()),
+        data: serde_json::to_value(&parsed)
+            .map_err(|e| StoreError::Invalid(format!("event not serializable: {e}")))?,
+        actor,
+    })
+}

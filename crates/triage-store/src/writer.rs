@@ -1,0 +1,143 @@
+//! Group commit: one connection does every write; writes that arrive while a commit is
+//! in flight are gathered into the next transaction, each inside its own savepoint.
+//!
+//! A write that fails rolls back to its savepoint and changes nothing; the others in the
+//! batch still commit. The caller hears back only after COMMIT returned, so a reply means
+//! the write is durable. One fsync serves the whole batch, which is what lets SQLite take
+//! thousands of durable writes a second.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use sqlx::{AnyConnection, Executor};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{StoreError, StoreResult};
+
+/// The most writes one commit carries; bounds the latency a batch adds.
+const MAX_BATCH: usize = 256;
+
+type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// One queued write: run it inside the batch, or fail it without running.
+trait Job: Send {
+    /// Runs the write; says whether it succeeded and how to tell the caller once the
+    /// batch's fate is known.
+    fn run<'c>(self: Box<Self>, connection: &'c mut AnyConnection)
+    -> BoxFuture<'c, (bool, Finish)>;
+    fn fail(self: Box<Self>, error: StoreError);
+}
+
+struct WriteJob<T, F> {
+    work: F,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Job for WriteJob<T, F>
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+{
+    fn run<'c>(
+        self: Box<Self>,
+        connection: &'c mut AnyConnection,
+    ) -> BoxFuture<'c, (bool, Finish)> {
+        let WriteJob { work, reply } = *self;
+        Box::pin(async move {
+            let result = work(connection).await;
+            let succeeded = result.is_ok();
+            let finish: Finish = Box::new(move |committed| {
+                let outcome = match (result, committed) {
+                    (Ok(value), Ok(())) => Ok(value),
+                    (Ok(_), Err(error)) | (Err(error), _) => Err(error),
+                };
+                // The caller may have gone away; the write stands regardless.
+                let _ = reply.send(outcome);
+            });
+            (succeeded, finish)
+        })
+    }
+
+    fn fail(self: Box<Self>, error: StoreError) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+/// A handle to the writer task.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Box<dyn Job>>,
+}
+
+impl Writer {
+    /// Starts the writer task on `connection`.
+    pub fn start(connection: AnyConnection) -> Writer {
+        let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(connection, receiver));
+        Writer { jobs }
+    }
+
+    /// Runs `work` in a transaction and returns its result once it is committed.
+    pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(WriteJob { work, reply });
+        self.jobs.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Database(Arc::new(sqlx::Error::PoolClosed))
+}
+
+async fn run(mut connection: AnyConnection, mut receiver: mpsc::Receiver<Box<dyn Job>>) {
+    while let Some(first) = receiver.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut connection, batch).await;
+    }
+}
+
+/// Runs a batch in one transaction and tells every caller how it ended.
+async fn commit_batch(connection: &mut AnyConnection, batch: Vec<Box<dyn Job>>) {
+    let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
+    let mut pending = batch.into_iter();
+    let outcome: Result<(), sqlx::Error> = async {
+        connection.execute("BEGIN IMMEDIATE").await?;
+        for job in pending.by_ref() {
+            connection.execute("SAVEPOINT write").await?;
+            let (succeeded, finish) = job.run(connection).await;
+            finishes.push(finish);
+            if !succeeded {
+                connection.execute("ROLLBACK TO write").await?;
+            }
+            connection.execute("RELEASE write").await?;
+        }
+        connection.execute("COMMIT").await?;
+        Ok(())
+    }
+    .await;
+    let committed = match outcome {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            tracing::error!(%error, "write batch failed; rolling back");
+            let _ = connection.execute("ROLLBACK").await;
+            Err(StoreError::from(error))
+        }
+    };
+    for job in pending {
+        job.fail(committed.clone().err().unwrap_or_else(stopped));
+    }
+    for finish in finishes {
+        finish(committed.clone());
+    }
+}

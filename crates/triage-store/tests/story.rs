@@ -1,0 +1,230 @@
+//! The storage story: what the store promises, checked on a real SQLite file.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use triage_core::Priority;
+use triage_core::incident::DetectionSource;
+use triage_core::role::Role;
+use triage_store::{
+    Actor, IncidentFilter, ListRequest, NewIncident, NewUser, Store, StoreError, StoreOptions,
+    TransitionInput,
+};
+
+fn now() -> Timestamp {
+    "2026-11-22T10:00:00Z".parse().unwrap()
+}
+
+async fn open(dir: &tempfile::TempDir) -> Store {
+    let path = dir.path().join("triage.db");
+    Store::open(path.to_str().unwrap(), StoreOptions::default())
+        .await
+        .unwrap()
+}
+
+async fn admin(store: &Store) -> Actor {
+    let (user, token) = store
+        .bootstrap_admin("admin@example.com", Some("Ada Admin"), now())
+        .await
+        .unwrap();
+    assert_eq!(user.groups, vec!["sre"]);
+    store.authenticate(&token.token).await.unwrap().unwrap()
+}
+
+fn new_incident(summary: &str) -> NewIncident {
+    NewIncident {
+        summary: summary.to_string(),
+        description: String::new(),
+        priority: None,
+        severity: None,
+        assignee: None,
+        services: vec![],
+        labels: vec![],
+        detection_source: DetectionSource::UserReport,
+        detected_at: None,
+    }
+}
+
+#[tokio::test]
+async fn concurrent_creations_get_distinct_contiguous_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let actor = admin(&store).await;
+    let mut tasks = Vec::new();
+    for n in 0..200 {
+        let store = store.clone();
+        let actor = actor.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_incident(new_incident(&format!("incident {n}")), &actor, now())
+                .await
+                .unwrap()
+                .key
+        }));
+    }
+    let mut keys = BTreeSet::new();
+    for task in tasks {
+        assert!(keys.insert(task.await.unwrap()));
+    }
+    let expected: BTreeSet<String> = (1..=200).map(|n| format!("INC-{n}")).collect();
+    assert_eq!(keys, expected);
+}
+
+#[tokio::test]
+async fn a_refused_write_in_a_batch_changes_nothing_and_spares_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let actor = admin(&store).await;
+    let incident = store
+        .create_incident(new_incident("DB down"), &actor, now())
+        .await
+        .unwrap();
+    let key = incident.key.clone();
+    // Investigating needs a priority: these all fail, while the comments succeed.
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let store = store.clone();
+        let actor = actor.clone();
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 {
+                let input = TransitionInput {
+                    name: Some("Investigating".into()),
+                    comment: Some("should not be stored".into()),
+                    resolution: None,
+                };
+                store
+                    .transition_incident(&key, input, None, &actor, now())
+                    .await
+                    .map(|_| ())
+            } else {
+                store
+                    .add_comment(&key, &format!("note {n}"), &actor, now())
+                    .await
+                    .map(|_| ())
+            }
+        }));
+    }
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => {}
+            Err(StoreError::Refused(refusal)) => {
+                assert_eq!(
+                    refusal.to_string(),
+                    "cannot move to Investigating: needs a priority"
+                );
+                refused += 1;
+            }
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(refused, 10);
+    let comments = store.comments(&key).await.unwrap();
+    assert_eq!(comments.len(), 10);
+    assert!(comments.iter().all(|c| c.body.starts_with("note")));
+    let after = store.incident(&key).await.unwrap();
+    assert_eq!(after.status, "Open");
+    assert_eq!(after.version, 11);
+    assert_eq!(store.timeline(&key).await.unwrap().len(), 11);
+}
+
+#[tokio::test]
+async fn stale_versions_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let actor = admin(&store).await;
+    let incident = store
+        .create_incident(new_incident("DB down"), &actor, now())
+        .await
+        .unwrap();
+    let changes = triage_store::IncidentChanges {
+        priority: Some(Some(Priority::P1)),
+        ..Default::default()
+    };
+    store
+        .update_incident(&incident.key, changes.clone(), Some(1), &actor, now())
+        .await
+        .unwrap();
+    let stale = store
+        .update_incident(&incident.key, changes, Some(1), &actor, now())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        stale.to_string(),
+        "INC-1 was changed by someone else: you have version 1, it is now at version 2; reload and try again"
+    );
+}
+
+#[tokio::test]
+async fn the_timeline_is_append_only_in_the_database_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("triage.db");
+    {
+        let store = open(&dir).await;
+        let actor = admin(&store).await;
+        store
+            .create_incident(new_incident("DB down"), &actor, now())
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    sqlx::any::install_default_drivers();
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", path.display());
+    let mut connection = sqlx::AnyConnection::connect(&url).await.unwrap();
+    for statement in ["UPDATE events SET kind = 'x'", "DELETE FROM events"] {
+        let error = sqlx::query(statement)
+            .execute(&mut connection)
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("append-only"),
+            "{statement}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn data_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = {
+        let store = open(&dir).await;
+        let actor = admin(&store).await;
+        store
+            .create_user(
+                NewUser {
+                    email: "Viewer@Example.com".into(),
+                    name: None,
+                    role: Role::Viewer,
+                    groups: vec!["sre".into()],
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        let incident = store
+            .create_incident(new_incident("DB down"), &actor, now())
+            .await
+            .unwrap();
+        store.close().await;
+        incident.key
+    };
+    let store = open(&dir).await;
+    let incident = store.incident(&key).await.unwrap();
+    assert_eq!(incident.summary, "DB down");
+    let viewer = store.user("viewer@example.com").await.unwrap();
+    assert_eq!(viewer.name, "viewer");
+    assert_eq!(viewer.groups, vec!["sre"]);
+    let page = store
+        .list_incidents(ListRequest {
+            filter: IncidentFilter {
+                text: Some("db".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+}
