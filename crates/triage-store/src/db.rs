@@ -134,3 +134,11 @@ fn migrator() -> Migrator {
             .collect(),
     )
 }
+
+impl Store {
+    /// Whether the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+}

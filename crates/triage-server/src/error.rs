@@ -1,0 +1,128 @@
+//! Errors as HTTP: one enum for everything a handler can answer besides success, mapped
+//! to a status code and `{"error":{"code","message"}}` here and nowhere else.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use triage_core::workflow::TransitionRefusal;
+use triage_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("{0}")]
+    TransitionRefused(TransitionRefusal),
+    /// Not the caller's fault; logged, and answered without details.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::Unprocessable {
+            code: "invalid_value",
+            message: message.into(),
+        }
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TransitionRefused(refusal) => match refusal {
+                TransitionRefusal::ConditionsUnmet { .. } => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unprocessable { code, .. } => code,
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::TransitionRefused(refusal) => match refusal {
+                TransitionRefusal::Unknown { .. } | TransitionRefusal::Ambiguous { .. } => {
+                    "unknown_transition"
+                }
+                TransitionRefusal::ConditionsUnmet { .. } => "transition_refused",
+                _ => "invalid_value",
+            },
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let mut error = json!({ "code": self.code(), "message": self.to_string() });
+        match &self {
+            ApiError::TransitionRefused(refusal) => {
+                if !refusal.available().is_empty() {
+                    error["available"] = json!(refusal.available());
+                }
+                if let TransitionRefusal::ConditionsUnmet { unmet, .. } = refusal {
+                    error["unmet"] = unmet
+                        .iter()
+                        .map(|u| json!({ "condition": u.kind, "reason": u.reason }))
+                        .collect();
+                }
+            }
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                error["message"] = json!("internal error; the server log has the details");
+            }
+            _ => {}
+        }
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(message) => ApiError::NotFound(message),
+            StoreError::Invalid(message) => ApiError::invalid(message),
+            StoreError::Duplicate(message) => ApiError::Conflict {
+                code: "already_exists",
+                message,
+            },
+            stale @ StoreError::StaleVersion { .. } => ApiError::Conflict {
+                code: "version_conflict",
+                message: stale.to_string(),
+            },
+            StoreError::Refused(refusal) => ApiError::TransitionRefused(refusal),
+            StoreError::Forbidden(message) => ApiError::Forbidden(message),
+            other @ (StoreError::Database(_) | StoreError::Migration(_)) => {
+                ApiError::Internal(other.to_string())
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,48 @@
+//! `triage admin bootstrap`: the first admin and their token, written straight into the
+//! database (no server needed, and safe while one runs: it is one more writer).
+
+use clap::Subcommand;
+use triage_store::{Store, StoreOptions};
+
+use super::serve::block_on;
+use crate::client::{CliError, CliResult};
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create (or promote) an admin in group `sre` and print a new token for them as the
+    /// last line.
+    Bootstrap {
+        /// The database file (or sqlite: URL).
+        #[arg(long, env = "TRIAGE_DB", default_value = "triage.db")]
+        db: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+pub fn run(command: AdminCommand) -> CliResult<()> {
+    match command {
+        AdminCommand::Bootstrap { db, email, name } => block_on(async move {
+            let store = Store::open(&db, StoreOptions::default())
+                .await
+                .map_err(|e| CliError::Failed(format!("cannot open {db}: {e}")))?;
+            let now = triage_core::clock::Clock::now(&triage_server::clock::SystemClock);
+            let (user, token) = store
+                .bootstrap_admin(&email, name.as_deref(), now)
+                .await
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            store.close().await;
+            println!(
+                "Admin {} <{}> is ready (groups: {}).",
+                user.name,
+                user.email,
+                user.groups.join(", ")
+            );
+            println!("Their API token follows; it is shown only now:");
+            println!("{}", token.token);
+            Ok(())
+        }),
+    }
+}

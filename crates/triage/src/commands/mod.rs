@@ -1,0 +1,24 @@
+//! One module per group of subcommands, each with its argument structs and `run`
+//! functions.
+
+pub mod admin;
+mod demo;
+pub mod incidents;
+pub mod people;
+pub mod serve;
+pub mod workflow;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Characters left as they are in a path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'@');
+
+/// `value` made safe as one segment of a URL path.
+pub fn segment(value: &str) -> String {
+    utf8_percent_encode(value.trim(), SEGMENT).to_string()
+}

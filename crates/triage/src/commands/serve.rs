@@ -1,0 +1,133 @@
+//! `triage serve`: the server on a SQLite file, with the first-start hints (and an
+//! optional demo admin and sample incidents).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use clap::Args;
+use tokio::net::TcpListener;
+use triage_core::clock::Clock;
+use triage_core::workflow::Workflow;
+use triage_server::AppState;
+use triage_server::clock::SystemClock;
+use triage_store::{Store, StoreOptions};
+
+use super::demo;
+use crate::client::{CliError, CliResult};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The database: a SQLite file path (created if missing) or a sqlite: URL.
+    #[arg(long, env = "TRIAGE_DB", default_value = "triage.db")]
+    db: String,
+    /// Address to listen on.
+    #[arg(long, env = "TRIAGE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// A workflow TOML file to use instead of the built-in incident workflow.
+    #[arg(long, env = "TRIAGE_WORKFLOW")]
+    workflow: Option<String>,
+    /// Prefix of incident keys.
+    #[arg(long, env = "TRIAGE_KEY_PREFIX", default_value = "INC")]
+    key_prefix: String,
+    /// On an empty database, create admin@example.com (printing its token) and a few
+    /// sample incidents.
+    #[arg(long)]
+    demo: bool,
+}
+
+/// Runs a future on a fresh multi-threaded runtime.
+pub fn block_on<T>(future: impl Future<Output = CliResult<T>>) -> CliResult<T> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?
+        .block_on(future)
+}
+
+pub fn run(args: ServeArgs) -> CliResult<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let workflow = match &args.workflow {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| CliError::Failed(format!("cannot read {file}: {e}")))?;
+            Workflow::from_toml(&text).map_err(|errors| {
+                CliError::Failed(format!("{file} is not a valid workflow:\n{errors}"))
+            })?
+        }
+        None => Workflow::builtin(),
+    };
+    block_on(async move {
+        let options = StoreOptions {
+            key_prefix: args.key_prefix.clone(),
+            workflow: Arc::new(workflow),
+            ..StoreOptions::default()
+        };
+        let store = Store::open(&args.db, options)
+            .await
+            .map_err(|e| CliError::Failed(format!("cannot open the database {}: {e}", args.db)))?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let listener = TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| CliError::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| CliError::Failed(format!("no local address: {e}")))?;
+        let url = format!("http://{address}");
+        println!(
+            "Triage {} listening on {url} (database: {})",
+            env!("CARGO_PKG_VERSION"),
+            args.db
+        );
+        let has_users = store
+            .has_users()
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        if !has_users && args.demo {
+            demo::seed(&store, clock.now(), &url)
+                .await
+                .map_err(|e| CliError::Failed(format!("cannot create the demo data: {e}")))?;
+        } else if !has_users {
+            println!(
+                "No users yet. Create the first admin and its API token with:\n  \
+                 triage admin bootstrap --db {} --email you@example.com\n\
+                 then: export TRIAGE_URL={url} TRIAGE_TOKEN=<the token>",
+                args.db
+            );
+        }
+        let state = AppState::new(store.clone(), clock);
+        triage_server::serve(listener, state, shutdown_signal())
+            .await
+            .map_err(|e| CliError::Failed(format!("server failed: {e}")))?;
+        store.close().await;
+        Ok(())
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM, so in-flight requests finish before exit.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,161 @@
+//! Human output: incidents, lists and timelines as an SRE reads them in a terminal.
+
+use std::fmt::Write;
+
+use jiff::{Timestamp, Unit};
+use triage_store::{Event, Incident, Page, User, UserRef};
+
+/// A time as people read it in a terminal: `2026-11-22 10:04:31 UTC`.
+pub fn when(at: Timestamp) -> String {
+    at.round(Unit::Second)
+        .map_or(at, |rounded| rounded)
+        .strftime("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
+}
+
+fn person(user: Option<&UserRef>) -> String {
+    user.map_or_else(|| "-".to_string(), |u| format!("{} <{}>", u.name, u.email))
+}
+
+fn or_dash(values: &[String]) -> String {
+    if values.is_empty() {
+        "-".to_string()
+    } else {
+        values.join(", ")
+    }
+}
+
+pub fn incident(incident: &Incident) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", incident.key, incident.summary);
+    let _ = writeln!(
+        out,
+        "Status:      {} ({})",
+        incident.status, incident.status_category
+    );
+    let _ = writeln!(
+        out,
+        "Priority:    {}",
+        incident.priority.map_or("-".to_string(), |p| p.to_string())
+    );
+    let _ = writeln!(
+        out,
+        "Severity:    {}",
+        incident
+            .severity
+            .map_or("-".to_string(), |s| format!("{s} ({})", s.meaning()))
+    );
+    let _ = writeln!(out, "Assignee:    {}", person(incident.assignee.as_ref()));
+    let _ = writeln!(out, "Reporter:    {}", person(incident.reporter.as_ref()));
+    let _ = writeln!(out, "Services:    {}", or_dash(&incident.services));
+    let _ = writeln!(out, "Labels:      {}", or_dash(&incident.labels));
+    let _ = writeln!(
+        out,
+        "Resolution:  {}",
+        incident.resolution.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(
+        out,
+        "Detected:    {} by {}",
+        when(incident.detected_at),
+        incident.detection_source.as_str()
+    );
+    let _ = writeln!(out, "Created:     {}", when(incident.created_at));
+    let _ = writeln!(out, "Updated:     {}", when(incident.updated_at));
+    if let Some(resolved) = incident.resolved_at {
+        let _ = writeln!(out, "Resolved:    {}", when(resolved));
+    }
+    let _ = writeln!(out, "Version:     {}", incident.version);
+    if !incident.links.is_empty() {
+        let _ = writeln!(out, "Links:");
+        for link in &incident.links {
+            let _ = writeln!(
+                out,
+                "  [{}] {} {}  {} ({})",
+                link.id,
+                link.relation,
+                link.incident.key,
+                link.incident.summary,
+                link.incident.status
+            );
+        }
+    }
+    if !incident.description.is_empty() {
+        let _ = writeln!(out, "\n{}", incident.description);
+    }
+    out
+}
+
+/// One line per incident, columns aligned.
+pub fn incident_table(page: &Page<Incident>) -> String {
+    let rows: Vec<[String; 6]> = page
+        .items
+        .iter()
+        .map(|i| {
+            [
+                i.key.clone(),
+                i.status.clone(),
+                i.priority.map_or("-".to_string(), |p| p.code().to_string()),
+                i.severity.map_or("-".to_string(), |s| s.code().to_string()),
+                i.assignee
+                    .as_ref()
+                    .map_or("-".to_string(), |a| a.email.clone()),
+                i.summary.clone(),
+            ]
+        })
+        .collect();
+    let header = ["KEY", "STATUS", "PRI", "SEV", "ASSIGNEE", "SUMMARY"].map(str::to_string);
+    table(&header, &rows)
+}
+
+pub fn timeline(events: &[Event]) -> String {
+    let mut out = String::new();
+    for event in events {
+        let _ = writeln!(out, "{}  {}", when(event.at), event.text);
+    }
+    out
+}
+
+pub fn users(users: &[User]) -> String {
+    let rows: Vec<[String; 4]> = users
+        .iter()
+        .map(|u| {
+            [
+                u.email.clone(),
+                u.name.clone(),
+                u.role.to_string() + if u.active { "" } else { " (inactive)" },
+                or_dash(&u.groups),
+            ]
+        })
+        .collect();
+    table(
+        &["EMAIL", "NAME", "ROLE", "GROUPS"].map(str::to_string),
+        &rows,
+    )
+}
+
+pub fn table<const N: usize>(header: &[String; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (cell, width))| {
+                if i + 1 == N {
+                    cell.clone()
+                } else {
+                    format!("{cell:width$}")
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  "));
+    }
+    out
+}
