@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod background;
 pub mod clock;
 pub mod error;
 mod extract;

@@ -1,0 +1,136 @@
+//! Tokens and roles: who may call what.
+
+use serde_json::json;
+
+use crate::harness::{TestApp, assert_error};
+
+#[test]
+fn health_needs_no_token_but_the_api_does() {
+    let app = TestApp::spawn();
+    let (status, body) = app.raw("GET", "/health", None, None, &[]);
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+
+    let answer = app.raw("GET", "/api/v1/incidents", None, None, &[]);
+    assert_error(
+        &answer,
+        401,
+        "unauthorized",
+        "missing token: send 'Authorization: Bearer <token>'",
+    );
+    let answer = app.get("trg_not-a-real-token", "/api/v1/incidents");
+    assert_error(
+        &answer,
+        401,
+        "unauthorized",
+        "the token is unknown or revoked",
+    );
+    let answer = app.raw(
+        "GET",
+        "/api/v1/incidents",
+        None,
+        None,
+        &[("Authorization", "Basic YWRtaW46eA==")],
+    );
+    assert_error(&answer, 401, "unauthorized", "must be 'Bearer <token>'");
+    let answer = app.get(&app.admin, "/api/v1/nothing-here");
+    assert_error(&answer, 404, "not_found", "no such route");
+}
+
+#[test]
+fn a_viewer_reads_but_cannot_write() {
+    let app = TestApp::spawn();
+    app.incident(json!({ "summary": "DB down" }));
+    let viewer = app.user("viewer@example.com", "viewer", &[]);
+    assert_eq!(app.get(&viewer, "/api/v1/incidents/INC-1").0, 200);
+    let before = app.snapshot();
+    let writes = [
+        app.post(&viewer, "/api/v1/incidents", json!({ "summary": "x" })),
+        app.patch(
+            &viewer,
+            "/api/v1/incidents/INC-1",
+            json!({ "summary": "x" }),
+        ),
+        app.post(
+            &viewer,
+            "/api/v1/incidents/INC-1/transitions",
+            json!({ "name": "False Alarm" }),
+        ),
+        app.post(
+            &viewer,
+            "/api/v1/incidents/INC-1/comments",
+            json!({ "body": "hi" }),
+        ),
+        app.put(
+            &viewer,
+            "/api/v1/incidents/INC-1/assignee",
+            json!({ "user": null }),
+        ),
+    ];
+    for answer in &writes {
+        assert_error(
+            answer,
+            403,
+            "forbidden",
+            "viewer@example.com is a viewer; only responders and admins may change incidents",
+        );
+    }
+    let answer = app.post(
+        &viewer,
+        "/api/v1/users",
+        json!({ "email": "x@example.com" }),
+    );
+    assert_error(&answer, 403, "forbidden", "only admins may do this");
+    assert_eq!(app.snapshot(), before);
+}
+
+#[test]
+fn a_revoked_token_stops_working_and_only_owners_or_admins_revoke() {
+    let app = TestApp::spawn();
+    let alice = app.user("alice@example.com", "responder", &[]);
+    let bob = app.user("bob@example.com", "responder", &[]);
+    let (_, tokens) = app.get(&alice, "/api/v1/tokens");
+    let alice_token_id = tokens["tokens"][0]["id"].as_i64().unwrap();
+    let answer = app.delete(&bob, &format!("/api/v1/tokens/{alice_token_id}"));
+    assert_error(
+        &answer,
+        403,
+        "forbidden",
+        "only an admin may revoke another user's token",
+    );
+    let answer = app.post(
+        &bob,
+        "/api/v1/tokens",
+        json!({ "user": "alice@example.com" }),
+    );
+    assert_error(
+        &answer,
+        403,
+        "forbidden",
+        "only an admin may create a token for another user",
+    );
+    let (status, revoked) = app.delete(&alice, &format!("/api/v1/tokens/{alice_token_id}"));
+    assert_eq!(status, 200, "{revoked}");
+    assert!(revoked["revoked_at"].is_string());
+    let answer = app.get(&alice, "/api/v1/me");
+    assert_error(&answer, 401, "unauthorized", "unknown or revoked");
+    assert_eq!(app.get(&bob, "/api/v1/me").1["email"], "bob@example.com");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM api_tokens WHERE token_hash LIKE 'trg_%'"),
+        0,
+        "tokens are stored hashed"
+    );
+}
+
+#[test]
+fn deactivated_users_tokens_stop_working() {
+    let app = TestApp::spawn();
+    let alice = app.user("alice@example.com", "responder", &[]);
+    let (status, _) = app.patch(
+        &app.admin,
+        "/api/v1/users/alice@example.com",
+        json!({ "active": false }),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(app.get(&alice, "/api/v1/me").0, 401);
+}

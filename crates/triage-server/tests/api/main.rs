@@ -1,0 +1,10 @@
+//! Whole-system tests of the JSON API: the real server on an ephemeral loopback port
+//! over a fresh SQLite file, driven over HTTP, with the database checked directly.
+
+mod access;
+mod bad_input;
+mod harness;
+mod listing;
+mod openapi;
+mod people;
+mod story;

@@ -1,0 +1,82 @@
+//! The OpenAPI document is served, is JSON, and describes every route the server has.
+
+use crate::harness::TestApp;
+
+/// Every route of the API, as the router declares it.
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/incidents"),
+    ("post", "/incidents"),
+    ("get", "/incidents/{key}"),
+    ("patch", "/incidents/{key}"),
+    ("get", "/incidents/{key}/transitions"),
+    ("post", "/incidents/{key}/transitions"),
+    ("post", "/incidents/{key}/resolve"),
+    ("put", "/incidents/{key}/assignee"),
+    ("get", "/incidents/{key}/comments"),
+    ("post", "/incidents/{key}/comments"),
+    ("post", "/incidents/{key}/links"),
+    ("delete", "/incidents/{key}/links/{id}"),
+    ("get", "/incidents/{key}/timeline"),
+    ("get", "/workflow"),
+    ("get", "/me"),
+    ("get", "/users"),
+    ("post", "/users"),
+    ("get", "/users/{email}"),
+    ("patch", "/users/{email}"),
+    ("get", "/groups"),
+    ("post", "/groups"),
+    ("delete", "/groups/{name}"),
+    ("get", "/tokens"),
+    ("post", "/tokens"),
+    ("delete", "/tokens/{id}"),
+    ("get", "/openapi.json"),
+];
+
+#[test]
+fn the_document_describes_every_route() {
+    let app = TestApp::spawn();
+    let (status, document) = app.get(&app.admin, "/api/v1/openapi.json");
+    assert_eq!(status, 200);
+    assert_eq!(document["openapi"], "3.1.0");
+    for (method, path) in ROUTES {
+        assert!(
+            document["paths"][format!("/api/v1{path}")][method].is_object(),
+            "{method} {path} is not in openapi.json"
+        );
+        // And the server really has the route: anything but the fallback's 404 body.
+        let concrete = path
+            .replace("{key}", "INC-1")
+            .replace("{id}", "999")
+            .replace("{email}", "admin@example.com")
+            .replace("{name}", "no-such-group");
+        let (_, body) = app.raw(
+            &method.to_uppercase(),
+            &format!("/api/v1{concrete}"),
+            Some(&app.admin),
+            None,
+            &[],
+        );
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            !message.starts_with("no such route"),
+            "{method} {path}: {body}"
+        );
+    }
+    let described: usize = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "parameters")
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        described,
+        ROUTES.len() + 1,
+        "openapi.json describes routes the server lacks"
+    );
+}

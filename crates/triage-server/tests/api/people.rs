@@ -1,0 +1,113 @@
+//! Users, groups and tokens as an admin manages them.
+
+use serde_json::json;
+
+use crate::harness::{TestApp, assert_error};
+
+#[test]
+fn an_admin_manages_users_and_groups() {
+    let app = TestApp::spawn();
+    let (status, group) = app.post(
+        &app.admin,
+        "/api/v1/groups",
+        json!({ "name": "dba", "description": "Database admins" }),
+    );
+    assert_eq!(status, 201, "{group}");
+    let (status, user) = app.post(
+        &app.admin,
+        "/api/v1/users",
+        json!({ "email": "Oncall@Example.com", "name": "On Call", "groups": ["sre"] }),
+    );
+    assert_eq!(status, 201, "{user}");
+    assert_eq!(user["email"], "oncall@example.com");
+    assert_eq!(user["role"], "responder");
+    assert_eq!(user["groups"], json!(["sre"]));
+
+    let (status, user) = app.patch(
+        &app.admin,
+        "/api/v1/users/oncall@example.com",
+        json!({ "role": "admin", "add_groups": ["dba"], "remove_groups": ["sre"] }),
+    );
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["role"], "admin");
+    assert_eq!(user["groups"], json!(["dba"]));
+
+    let before = app.snapshot();
+    let answer = app.post(
+        &app.admin,
+        "/api/v1/users",
+        json!({ "email": "oncall@example.com" }),
+    );
+    assert_error(
+        &answer,
+        409,
+        "already_exists",
+        "a user with e-mail oncall@example.com exists already",
+    );
+    let answer = app.post(
+        &app.admin,
+        "/api/v1/users",
+        json!({ "email": "not-an-address" }),
+    );
+    assert_error(&answer, 422, "invalid_value", "is not an e-mail address");
+    let answer = app.post(
+        &app.admin,
+        "/api/v1/users",
+        json!({ "email": "x@example.com", "groups": ["nope"] }),
+    );
+    assert_error(
+        &answer,
+        404,
+        "not_found",
+        "no group 'nope' (groups: dba, sre)",
+    );
+    let answer = app.post(
+        &app.admin,
+        "/api/v1/users",
+        json!({ "email": "y@example.com", "role": "root" }),
+    );
+    assert_error(
+        &answer,
+        422,
+        "invalid_value",
+        "unknown role 'root': use viewer, responder or admin",
+    );
+    let answer = app.post(&app.admin, "/api/v1/groups", json!({ "name": "DBA Team" }));
+    assert_error(
+        &answer,
+        422,
+        "invalid_value",
+        "group name 'DBA Team' is not allowed",
+    );
+    assert_eq!(app.snapshot(), before);
+
+    let (_, groups) = app.get(&app.admin, "/api/v1/groups");
+    assert_eq!(
+        groups["groups"][0]["members"],
+        json!(["oncall@example.com"])
+    );
+    let (_, users) = app.get(&app.admin, "/api/v1/users");
+    assert_eq!(users["users"].as_array().unwrap().len(), 2);
+    let (status, _) = app.delete(&app.admin, "/api/v1/groups/dba");
+    assert_eq!(status, 204);
+    let (_, user) = app.get(&app.admin, "/api/v1/users/oncall@example.com");
+    assert_eq!(user["groups"], json!([]));
+}
+
+#[test]
+fn time_comes_from_the_injected_clock() {
+    let app = TestApp::spawn();
+    let created = app.incident(json!({ "summary": "x" }));
+    assert_eq!(created["created_at"], "2026-11-22T10:00:00Z");
+    app.advance(90);
+    let (_, comment) = app.post(
+        &app.admin,
+        "/api/v1/incidents/INC-1/comments",
+        json!({ "body": "still on it" }),
+    );
+    assert_eq!(comment["created_at"], "2026-11-22T11:30:00Z");
+    let (_, incident) = app.get(&app.admin, "/api/v1/incidents/INC-1");
+    assert_eq!(incident["updated_at"], "2026-11-22T11:30:00Z");
+    assert_eq!(incident["created_at"], "2026-11-22T10:00:00Z");
+    assert_eq!(app.now().to_string(), "2026-11-22T11:30:00Z");
+}
