@@ -1,0 +1,105 @@
+//! `Cli`: a database bootstrapped with the real binary, the server on port 0, and a
+//! way to run `triage` against it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use triage_core::clock::{Clock, ManualClock};
+use triage_server::background::BackgroundServer;
+use triage_store::StoreOptions;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_triage");
+
+pub struct Cli {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub token: String,
+    pub server: BackgroundServer,
+}
+
+/// What a run printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+/// A `triage` command with no Triage settings inherited from the environment.
+pub fn command(dir: &Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .current_dir(dir)
+        .env_remove("TRIAGE_URL")
+        .env_remove("TRIAGE_TOKEN")
+        .env_remove("TRIAGE_DB");
+    command
+}
+
+impl Cli {
+    pub fn start() -> Cli {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("triage.db");
+        let bootstrap: Run = command(dir.path())
+            .args(["admin", "bootstrap", "--db"])
+            .arg(&db)
+            .args(["--email", "admin@example.com", "--name", "Ada Admin"])
+            .output()
+            .unwrap()
+            .into();
+        let bootstrap = bootstrap.ok();
+        let token = bootstrap.stdout.lines().last().unwrap().trim().to_string();
+        assert!(token.starts_with("trg_"), "{}", bootstrap.stdout);
+        let clock: Arc<dyn Clock> =
+            Arc::new(ManualClock::new("2026-11-22T10:00:00Z".parse().unwrap()));
+        let server =
+            BackgroundServer::start(db.to_str().unwrap(), StoreOptions::default(), clock).unwrap();
+        Cli {
+            dir,
+            db,
+            token,
+            server,
+        }
+    }
+
+    /// Runs `triage ARGS` as the admin.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_as(&self.token, args)
+    }
+
+    pub fn run_as(&self, token: &str, args: &[&str]) -> Run {
+        command(self.dir.path())
+            .env("TRIAGE_URL", self.server.url())
+            .env("TRIAGE_TOKEN", token)
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    }
+}

@@ -1,0 +1,92 @@
+//! `triage serve` itself: starts on an empty database, says how to get a token, and
+//! answers health checks; `--demo` leaves something to look at.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use crate::harness::command;
+
+struct Served {
+    child: Child,
+    lines: Vec<String>,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `triage serve` on port 0 and reads its first `lines` lines of output.
+fn serve(dir: &std::path::Path, extra: &[&str], lines: usize) -> Served {
+    let mut child = command(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut read = Vec::new();
+    for _ in 0..lines {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        read.push(line.trim_end().to_string());
+    }
+    let url = read[0]
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    Served {
+        child,
+        lines: read,
+        url,
+    }
+}
+
+#[test]
+fn serve_explains_the_first_step_and_answers_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path(), &[], 4);
+    assert!(
+        served.lines[0].contains("(database: triage.db)"),
+        "{:?}",
+        served.lines
+    );
+    assert_eq!(
+        served.lines[1],
+        "No users yet. Create the first admin and its API token with:"
+    );
+    assert_eq!(
+        served.lines[2].trim(),
+        "triage admin bootstrap --db triage.db --email you@example.com"
+    );
+    let health: serde_json::Value = ureq::get(format!("{}/health", served.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    assert!(dir.path().join("triage.db").exists());
+}
+
+#[test]
+fn demo_mode_prints_a_working_token_and_has_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path(), &["--demo"], 3);
+    let export = &served.lines[2];
+    let token = export.split("TRIAGE_TOKEN=").nth(1).unwrap().trim();
+    let list = command(dir.path())
+        .env("TRIAGE_URL", &served.url)
+        .env("TRIAGE_TOKEN", token)
+        .args(["list", "--json"])
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+    let page: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+}
