@@ -9,7 +9,7 @@ use triage_core::role::Role;
 use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
-use crate::groups::{groups_of, insert_group};
+use crate::groups::insert_group;
 use crate::model::{TokenInfo, User};
 use crate::time::{from_db, from_db_opt, to_db};
 use crate::users::{NewUser, insert_user, load_user_by_id, user_id};
@@ -46,24 +46,35 @@ impl Store {
 
     /// The actor a token speaks for, if it is a live token of an active user.
     pub async fn authenticate(&self, token: &str) -> StoreResult<Option<Actor>> {
-        let mut connection = self.read.acquire().await?;
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.display_name, u.role FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
+        // One row per group the user is in (one with no group if none): a single query
+        // on the path of every request.
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.display_name, u.role, g.name AS group_name \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             LEFT JOIN group_members m ON m.user_id = u.id \
+             LEFT JOIN groups g ON g.id = m.group_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1 \
+             ORDER BY g.name",
         )
         .bind(hash(token))
-        .fetch_optional(&mut *connection)
+        .fetch_all(&self.read)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let user_id: i64 = row.try_get("id")?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
         let role: String = row.try_get("role")?;
+        let mut groups = Vec::new();
+        for row in &rows {
+            if let Some(group) = row.try_get::<Option<String>, _>("group_name")? {
+                groups.push(group);
+            }
+        }
         Ok(Some(Actor {
-            user_id,
+            user_id: row.try_get("id")?,
             email: row.try_get("email")?,
             name: row.try_get("display_name")?,
             role: Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?,
-            groups: groups_of(&mut connection, user_id).await?,
+            groups,
         }))
     }
 

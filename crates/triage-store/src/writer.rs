@@ -73,7 +73,19 @@ impl Writer {
     /// Starts the writer task on `connection`.
     pub fn start(connection: AnyConnection) -> Writer {
         let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(connection, receiver));
+        // The writer gets a thread of its own: every statement of a write is a round trip
+        // to SQLite's worker thread, and on the shared runtime each wake-up would queue
+        // behind request handlers, stretching the one serialized section there is.
+        std::thread::Builder::new()
+            .name("triage-writer".to_string())
+            .spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the writer")
+                    .block_on(run(connection, receiver));
+            })
+            .expect("the writer thread");
         Writer { jobs }
     }
 
@@ -108,21 +120,37 @@ async fn run(mut connection: AnyConnection, mut receiver: mpsc::Receiver<Box<dyn
 }
 
 /// Runs a batch in one transaction and tells every caller how it ended.
+/// Runs a batch in one transaction and tells every caller how it ended. The savepoint
+/// statements ride along with the ones before and after them, so a job costs no extra
+/// round trip.
 async fn commit_batch(connection: &mut AnyConnection, batch: Vec<Box<dyn Job>>) {
     let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
     let mut pending = batch.into_iter();
     let outcome: Result<(), sqlx::Error> = async {
-        connection.execute("BEGIN IMMEDIATE").await?;
+        connection
+            .execute("BEGIN IMMEDIATE; SAVEPOINT write")
+            .await?;
+        let mut previous: Option<bool> = None;
         for job in pending.by_ref() {
-            connection.execute("SAVEPOINT write").await?;
+            match previous {
+                Some(true) => connection.execute("RELEASE write; SAVEPOINT write").await?,
+                Some(false) => {
+                    connection
+                        .execute("ROLLBACK TO write; RELEASE write; SAVEPOINT write")
+                        .await?
+                }
+                None => Default::default(),
+            };
             let (succeeded, finish) = job.run(connection).await;
             finishes.push(finish);
-            if !succeeded {
-                connection.execute("ROLLBACK TO write").await?;
-            }
-            connection.execute("RELEASE write").await?;
+            previous = Some(succeeded);
         }
-        connection.execute("COMMIT").await?;
+        let closing = if previous == Some(false) {
+            "ROLLBACK TO write; RELEASE write; COMMIT"
+        } else {
+            "RELEASE write; COMMIT"
+        };
+        connection.execute(closing).await?;
         Ok(())
     }
     .await;

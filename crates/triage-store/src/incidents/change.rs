@@ -2,7 +2,6 @@
 //! that passes the version it saw is refused if the incident moved on since.
 
 use jiff::Timestamp;
-use sqlx::AnyConnection;
 use triage_core::incident::{parse_names, parse_summary, parse_text};
 use triage_core::timeline::EventData;
 
@@ -10,12 +9,13 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Incident;
+use crate::sql::{Statements, Value};
 use crate::time::to_db;
 use crate::users::user_id;
 
-use super::create::replace_names;
+use super::create::push_names;
 use super::load::{load_incident, load_state};
-use super::timeline::append_event;
+use super::timeline::{push_event, push_touch};
 use super::{IncidentChanges, IncidentState};
 
 impl Store {
@@ -47,109 +47,123 @@ impl Store {
             .transpose()?;
         let key = key.to_string();
         let actor_id = actor.user_id;
-        self.write(move |connection| {
-            Box::pin(async move {
-                let state = load_state(connection, &key).await?;
-                check_version(&state, expected_version)?;
-                let current = load_incident(connection, state.id).await?;
-                let mut events = Vec::new();
-                let mut set = |field: &str, before: Option<String>, after: Option<String>| {
-                    if before != after {
-                        events.push(EventData::FieldChanged {
-                            field: field.to_string(),
-                            before,
-                            after,
-                        });
-                        true
-                    } else {
-                        false
+        let id = self
+            .write(move |connection| {
+                Box::pin(async move {
+                    let state = load_state(connection, &key).await?;
+                    check_version(&state, expected_version)?;
+                    let current = load_incident(connection, state.id).await?;
+                    let mut statements = Statements::default();
+                    let mut events = Vec::new();
+                    let mut changed =
+                        |field: &str, before: Option<String>, after: Option<String>| {
+                            let differs = before != after;
+                            if differs {
+                                events.push(EventData::FieldChanged {
+                                    field: field.to_string(),
+                                    before,
+                                    after,
+                                });
+                            }
+                            differs
+                        };
+                    if let Some(summary) = &summary
+                        && changed(
+                            "summary",
+                            Some(current.summary.clone()),
+                            Some(summary.clone()),
+                        )
+                    {
+                        push_column(
+                            &mut statements,
+                            state.id,
+                            "summary",
+                            summary.as_str().into(),
+                        );
                     }
-                };
-                if let Some(summary) = &summary
-                    && set(
-                        "summary",
-                        Some(current.summary.clone()),
-                        Some(summary.clone()),
-                    )
-                {
-                    update_column(connection, state.id, "summary", summary.clone()).await?;
-                }
-                if let Some(description) = &description
-                    && set(
-                        "description",
-                        non_empty(&current.description),
-                        non_empty(description),
-                    )
-                {
-                    update_column(connection, state.id, "description", description.clone()).await?;
-                }
-                if let Some(priority) = changes.priority
-                    && set(
-                        "priority",
-                        current.priority.map(|p| p.to_string()),
-                        priority.map(|p| p.to_string()),
-                    )
-                {
-                    update_column(
-                        connection,
-                        state.id,
-                        "priority",
-                        priority.map(|p| i64::from(p.rank())),
-                    )
-                    .await?;
-                }
-                if let Some(severity) = changes.severity
-                    && set(
-                        "severity",
-                        current.severity.map(|s| s.to_string()),
-                        severity.map(|s| s.to_string()),
-                    )
-                {
-                    update_column(
-                        connection,
-                        state.id,
-                        "severity",
-                        severity.map(|s| i64::from(s.rank())),
-                    )
-                    .await?;
-                }
-                if let Some(detected_at) = changes.detected_at
-                    && set(
-                        "detected_at",
-                        Some(current.detected_at.to_string()),
-                        Some(detected_at.to_string()),
-                    )
-                {
-                    update_column(connection, state.id, "detected_at", to_db(detected_at)).await?;
-                }
-                if let Some(services) = &services
-                    && set("services", joined(&current.services), joined(services))
-                {
-                    replace_names(
-                        connection,
-                        "incident_services",
-                        "service",
-                        state.id,
-                        services,
-                    )
-                    .await?;
-                }
-                if let Some(labels) = &labels
-                    && set("labels", joined(&current.labels), joined(labels))
-                {
-                    replace_names(connection, "incident_labels", "label", state.id, labels).await?;
-                }
-                if events.is_empty() {
-                    return Ok(current);
-                }
-                for event in &events {
-                    append_event(connection, state.id, actor_id, now, event).await?;
-                }
-                touch(connection, state.id, now).await?;
-                load_incident(connection, state.id).await
+                    if let Some(description) = &description
+                        && changed(
+                            "description",
+                            non_empty(&current.description),
+                            non_empty(description),
+                        )
+                    {
+                        push_column(
+                            &mut statements,
+                            state.id,
+                            "description",
+                            description.as_str().into(),
+                        );
+                    }
+                    if let Some(priority) = changes.priority
+                        && changed(
+                            "priority",
+                            current.priority.map(|p| p.to_string()),
+                            priority.map(|p| p.to_string()),
+                        )
+                    {
+                        let rank = priority.map(|p| i64::from(p.rank()));
+                        push_column(&mut statements, state.id, "priority", rank.into());
+                    }
+                    if let Some(severity) = changes.severity
+                        && changed(
+                            "severity",
+                            current.severity.map(|s| s.to_string()),
+                            severity.map(|s| s.to_string()),
+                        )
+                    {
+                        let rank = severity.map(|s| i64::from(s.rank()));
+                        push_column(&mut statements, state.id, "severity", rank.into());
+                    }
+                    if let Some(detected_at) = changes.detected_at
+                        && changed(
+                            "detected_at",
+                            Some(current.detected_at.to_string()),
+                            Some(detected_at.to_string()),
+                        )
+                    {
+                        push_column(
+                            &mut statements,
+                            state.id,
+                            "detected_at",
+                            to_db(detected_at).into(),
+                        );
+                    }
+                    if let Some(services) = &services
+                        && changed("services", joined(&current.services), joined(services))
+                    {
+                        push_names(
+                            &mut statements,
+                            "incident_services",
+                            "service",
+                            state.id,
+                            services,
+                        );
+                    }
+                    if let Some(labels) = &labels
+                        && changed("labels", joined(&current.labels), joined(labels))
+                    {
+                        push_names(
+                            &mut statements,
+                            "incident_labels",
+                            "label",
+                            state.id,
+                            labels,
+                        );
+                    }
+                    if events.is_empty() {
+                        return Ok(state.id);
+                    }
+                    for event in &events {
+                        push_event(&mut statements, state.id, actor_id, now, event)?;
+                    }
+                    push_touch(&mut statements, state.id, now);
+                    statements.execute(connection).await?;
+                    Ok(state.id)
+                })
             })
-        })
-        .await
+            .await?;
+        self.incident_by_id(id).await
     }
 
     /// Assigns the incident to `email`, or unassigns it with `None`.
@@ -163,32 +177,32 @@ impl Store {
     ) -> StoreResult<Incident> {
         let key = key.to_string();
         let actor_id = actor.user_id;
-        self.write(move |connection| {
-            Box::pin(async move {
-                let state = load_state(connection, &key).await?;
-                check_version(&state, expected_version)?;
-                let assignee = match &email {
-                    Some(email) => Some(user_id(connection, email).await?),
-                    None => None,
-                };
-                if assignee == state.assignee_id {
-                    return load_incident(connection, state.id).await;
-                }
-                let before = load_incident(connection, state.id)
-                    .await?
-                    .assignee
-                    .map(|a| a.email);
-                update_column(connection, state.id, "assignee_id", assignee).await?;
-                let event = EventData::Assigned {
-                    before,
-                    after: email.map(|e| e.trim().to_lowercase()),
-                };
-                append_event(connection, state.id, actor_id, now, &event).await?;
-                touch(connection, state.id, now).await?;
-                load_incident(connection, state.id).await
+        let id = self
+            .write(move |connection| {
+                Box::pin(async move {
+                    let state = load_state(connection, &key).await?;
+                    check_version(&state, expected_version)?;
+                    let assignee = match &email {
+                        Some(email) => Some(user_id(connection, email).await?),
+                        None => None,
+                    };
+                    if assignee == state.assignee_id {
+                        return Ok(state.id);
+                    }
+                    let mut statements = Statements::default();
+                    push_column(&mut statements, state.id, "assignee_id", assignee.into());
+                    let event = EventData::Assigned {
+                        before: state.assignee_email.clone(),
+                        after: email.map(|e| e.trim().to_lowercase()),
+                    };
+                    push_event(&mut statements, state.id, actor_id, now, &event)?;
+                    push_touch(&mut statements, state.id, now);
+                    statements.execute(connection).await?;
+                    Ok(state.id)
+                })
             })
-        })
-        .await
+            .await?;
+        self.incident_by_id(id).await
     }
 }
 
@@ -204,38 +218,13 @@ pub(crate) fn check_version(state: &IncidentState, expected: Option<i64>) -> Sto
     }
 }
 
-/// Records that the incident changed: a new version and `updated_at`.
-pub(crate) async fn touch(
-    connection: &mut AnyConnection,
-    id: i64,
-    now: Timestamp,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2")
-        .bind(to_db(now))
-        .bind(id)
-        .execute(&mut *connection)
-        .await?;
-    Ok(())
-}
-
-/// Sets one column of an incident. `column` is always a literal from this crate.
-pub(crate) async fn update_column<T>(
-    connection: &mut AnyConnection,
-    id: i64,
-    column: &'static str,
-    value: T,
-) -> StoreResult<()>
-where
-    T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
-{
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE incidents SET {column} = $1 WHERE id = $2"
-    )))
-    .bind(value)
-    .bind(id)
-    .execute(&mut *connection)
-    .await?;
-    Ok(())
+/// Adds the statement that sets one column of an incident. `column` is always a literal
+/// from this crate.
+fn push_column(statements: &mut Statements, id: i64, column: &'static str, value: Value) {
+    statements.push(
+        &format!("UPDATE incidents SET {column} = $1 WHERE id = $2"),
+        vec![value, id.into()],
+    );
 }
 
 fn non_empty(text: &str) -> Option<String> {

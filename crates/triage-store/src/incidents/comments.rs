@@ -9,11 +9,11 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Comment, UserRef};
+use crate::sql::Statements;
 use crate::time::{from_db, to_db};
 
-use super::change::touch;
 use super::load::{incident_id, load_state};
-use super::timeline::append_event;
+use super::timeline::{push_event, push_touch};
 
 impl Store {
     pub async fn add_comment(
@@ -29,20 +29,34 @@ impl Store {
         let body = parse_text("comment", body)?;
         let key = key.to_string();
         let actor_id = actor.user_id;
-        self.write(move |connection| {
-            Box::pin(async move {
-                let state = load_state(connection, &key).await?;
-                let id = insert_comment(connection, state.id, actor_id, &body, now).await?;
-                let event = EventData::Commented {
-                    comment_id: id,
-                    body,
-                };
-                append_event(connection, state.id, actor_id, now, &event).await?;
-                touch(connection, state.id, now).await?;
-                load_comment(connection, id).await
+        let id = self
+            .write(move |connection| {
+                Box::pin(async move {
+                    let state = load_state(connection, &key).await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO comments (incident_id, author_id, body, created_at) \
+                         VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(state.id)
+                    .bind(actor_id)
+                    .bind(&body)
+                    .bind(to_db(now))
+                    .fetch_one(&mut *connection)
+                    .await?;
+                    let mut statements = Statements::default();
+                    let event = EventData::Commented {
+                        comment_id: id,
+                        body,
+                    };
+                    push_event(&mut statements, state.id, actor_id, now, &event)?;
+                    push_touch(&mut statements, state.id, now);
+                    statements.execute(connection).await?;
+                    Ok(id)
+                })
             })
-        })
-        .await
+            .await?;
+        let mut connection = self.read.acquire().await?;
+        load_comment(&mut connection, id).await
     }
 
     /// The incident's comments, oldest first.
@@ -60,23 +74,24 @@ impl Store {
     }
 }
 
-pub(crate) async fn insert_comment(
-    connection: &mut AnyConnection,
+/// Adds the statement that stores a comment made as part of another change (a
+/// transition's comment); the change's own event records it.
+pub(crate) fn push_comment(
+    statements: &mut Statements,
     incident_id: i64,
     author_id: i64,
     body: &str,
     now: Timestamp,
-) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO comments (incident_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) \
-         RETURNING id",
-    )
-    .bind(incident_id)
-    .bind(author_id)
-    .bind(body)
-    .bind(to_db(now))
-    .fetch_one(&mut *connection)
-    .await?)
+) {
+    statements.push(
+        "INSERT INTO comments (incident_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
+        vec![
+            incident_id.into(),
+            author_id.into(),
+            body.into(),
+            to_db(now).into(),
+        ],
+    );
 }
 
 async fn load_comment(connection: &mut AnyConnection, id: i64) -> StoreResult<Comment> {

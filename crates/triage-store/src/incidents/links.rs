@@ -10,11 +10,11 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Incident;
+use crate::sql::Statements;
 use crate::time::to_db;
 
-use super::change::touch;
-use super::load::{load_incident, load_state};
-use super::timeline::append_event;
+use super::load::load_state;
+use super::timeline::{push_event, push_touch};
 
 impl Store {
     /// Links `key` to `other`. `relation` reads from `key`'s side: "blocks" makes `key`
@@ -32,29 +32,30 @@ impl Store {
         let key = key.to_string();
         let other = other.to_string();
         let actor_id = actor.user_id;
-        self.write(move |connection| {
-            Box::pin(async move {
-                let here = load_state(connection, &key).await?;
-                let there = load_state(connection, &other).await?;
-                if here.id == there.id {
-                    return Err(StoreError::Invalid(format!(
-                        "{} cannot be linked to itself",
-                        here.key
-                    )));
-                }
-                let (source, target) = match direction {
-                    LinkDirection::Outward => (&here, &there),
-                    LinkDirection::Inward => (&there, &here),
-                };
-                if link_exists(connection, link_type, source.id, target.id).await? {
-                    return Err(StoreError::Duplicate(format!(
-                        "{} already {} {}",
-                        source.key,
-                        link_type.phrase(LinkDirection::Outward),
-                        target.key
-                    )));
-                }
-                let id: i64 = sqlx::query_scalar(
+        let id = self
+            .write(move |connection| {
+                Box::pin(async move {
+                    let here = load_state(connection, &key).await?;
+                    let there = load_state(connection, &other).await?;
+                    if here.id == there.id {
+                        return Err(StoreError::Invalid(format!(
+                            "{} cannot be linked to itself",
+                            here.key
+                        )));
+                    }
+                    let (source, target) = match direction {
+                        LinkDirection::Outward => (&here, &there),
+                        LinkDirection::Inward => (&there, &here),
+                    };
+                    if link_exists(connection, link_type, source.id, target.id).await? {
+                        return Err(StoreError::Duplicate(format!(
+                            "{} already {} {}",
+                            source.key,
+                            link_type.phrase(LinkDirection::Outward),
+                            target.key
+                        )));
+                    }
+                    let id: i64 = sqlx::query_scalar(
                     "INSERT INTO links (source_id, target_id, link_type, created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
@@ -65,23 +66,26 @@ impl Store {
                 .bind(to_db(now))
                 .fetch_one(&mut *connection)
                 .await?;
-                for (side, other_side, side_direction) in [
-                    (source, target, LinkDirection::Outward),
-                    (target, source, LinkDirection::Inward),
-                ] {
-                    let event = EventData::Linked {
-                        link_id: id,
-                        link_type,
-                        direction: side_direction,
-                        other: other_side.key.clone(),
-                    };
-                    append_event(connection, side.id, actor_id, now, &event).await?;
-                    touch(connection, side.id, now).await?;
-                }
-                load_incident(connection, here.id).await
+                    let mut statements = Statements::default();
+                    for (side, other_side, side_direction) in [
+                        (source, target, LinkDirection::Outward),
+                        (target, source, LinkDirection::Inward),
+                    ] {
+                        let event = EventData::Linked {
+                            link_id: id,
+                            link_type,
+                            direction: side_direction,
+                            other: other_side.key.clone(),
+                        };
+                        push_event(&mut statements, side.id, actor_id, now, &event)?;
+                        push_touch(&mut statements, side.id, now);
+                    }
+                    statements.execute(connection).await?;
+                    Ok(here.id)
+                })
             })
-        })
-        .await
+            .await?;
+        self.incident_by_id(id).await
     }
 
     /// Removes link `link_id`, which must involve `key`.
@@ -94,50 +98,52 @@ impl Store {
     ) -> StoreResult<Incident> {
         let key = key.to_string();
         let actor_id = actor.user_id;
-        self.write(move |connection| {
-            Box::pin(async move {
-                let here = load_state(connection, &key).await?;
-                let row = sqlx::query(
-                    "SELECT l.link_type, l.source_id, l.target_id, s.key AS source_key, \
+        let id = self
+            .write(move |connection| {
+                Box::pin(async move {
+                    let here = load_state(connection, &key).await?;
+                    let row = sqlx::query(
+                        "SELECT l.link_type, l.source_id, l.target_id, s.key AS source_key, \
                      t.key AS target_key FROM links l JOIN incidents s ON s.id = l.source_id \
                      JOIN incidents t ON t.id = l.target_id \
                      WHERE l.id = $1 AND (l.source_id = $2 OR l.target_id = $2)",
-                )
-                .bind(link_id)
-                .bind(here.id)
-                .fetch_optional(&mut *connection)
-                .await?
-                .ok_or_else(|| {
-                    StoreError::NotFound(format!("{} has no link {link_id}", here.key))
-                })?;
-                let stored: String = row.try_get("link_type")?;
-                let link_type = LinkType::from_stored(&stored)
-                    .ok_or_else(|| StoreError::Invalid(format!("stored link type '{stored}'")))?;
-                let source: i64 = row.try_get("source_id")?;
-                let target: i64 = row.try_get("target_id")?;
-                let source_key: String = row.try_get("source_key")?;
-                let target_key: String = row.try_get("target_key")?;
-                sqlx::query("DELETE FROM links WHERE id = $1")
+                    )
                     .bind(link_id)
-                    .execute(&mut *connection)
-                    .await?;
-                for (side, other, direction) in [
-                    (source, target_key, LinkDirection::Outward),
-                    (target, source_key, LinkDirection::Inward),
-                ] {
-                    let event = EventData::Unlinked {
-                        link_id,
-                        link_type,
-                        direction,
-                        other,
-                    };
-                    append_event(connection, side, actor_id, now, &event).await?;
-                    touch(connection, side, now).await?;
-                }
-                load_incident(connection, here.id).await
+                    .bind(here.id)
+                    .fetch_optional(&mut *connection)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::NotFound(format!("{} has no link {link_id}", here.key))
+                    })?;
+                    let stored: String = row.try_get("link_type")?;
+                    let link_type = LinkType::from_stored(&stored).ok_or_else(|| {
+                        StoreError::Invalid(format!("stored link type '{stored}'"))
+                    })?;
+                    let source: i64 = row.try_get("source_id")?;
+                    let target: i64 = row.try_get("target_id")?;
+                    let source_key: String = row.try_get("source_key")?;
+                    let target_key: String = row.try_get("target_key")?;
+                    let mut statements = Statements::default();
+                    statements.push("DELETE FROM links WHERE id = $1", vec![link_id.into()]);
+                    for (side, other, direction) in [
+                        (source, target_key, LinkDirection::Outward),
+                        (target, source_key, LinkDirection::Inward),
+                    ] {
+                        let event = EventData::Unlinked {
+                            link_id,
+                            link_type,
+                            direction,
+                            other,
+                        };
+                        push_event(&mut statements, side, actor_id, now, &event)?;
+                        push_touch(&mut statements, side, now);
+                    }
+                    statements.execute(connection).await?;
+                    Ok(here.id)
+                })
             })
-        })
-        .await
+            .await?;
+        self.incident_by_id(id).await
     }
 }
 

@@ -10,6 +10,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{Incident, Page};
 
 use super::load::load_incidents;
+use crate::sql::{Value, bind_all};
 
 /// The most incidents one page holds.
 pub const MAX_PAGE: u32 = 200;
@@ -102,25 +103,20 @@ impl Default for ListRequest {
     }
 }
 
-enum Param {
-    Int(i64),
-    Text(String),
-}
-
 /// Collects WHERE clauses and their parameters, numbering placeholders as it goes.
 #[derive(Default)]
 struct Conditions {
     clauses: Vec<String>,
-    params: Vec<Param>,
+    params: Vec<Value>,
 }
 
 impl Conditions {
-    fn param(&mut self, value: Param) -> String {
+    fn param(&mut self, value: Value) -> String {
         self.params.push(value);
         format!("${}", self.params.len())
     }
 
-    fn any_of(&mut self, column: &str, values: Vec<Param>) {
+    fn any_of(&mut self, column: &str, values: Vec<Value>) {
         if values.is_empty() {
             return;
         }
@@ -142,7 +138,7 @@ impl Store {
         let statuses = filter
             .statuses
             .iter()
-            .map(|s| self.canonical_status(s).map(Param::Text))
+            .map(|s| self.canonical_status(s).map(Value::from))
             .collect::<StoreResult<Vec<_>>>()?;
         conditions.any_of("i.status", statuses);
         conditions.any_of(
@@ -150,7 +146,7 @@ impl Store {
             filter
                 .categories
                 .iter()
-                .map(|c| Param::Text(c.as_str().to_string()))
+                .map(|c| Value::from(c.as_str().to_string()))
                 .collect(),
         );
         conditions.any_of(
@@ -158,7 +154,7 @@ impl Store {
             filter
                 .priorities
                 .iter()
-                .map(|p| Param::Int(i64::from(p.rank())))
+                .map(|p| Value::from(i64::from(p.rank())))
                 .collect(),
         );
         conditions.any_of(
@@ -166,7 +162,7 @@ impl Store {
             filter
                 .severities
                 .iter()
-                .map(|s| Param::Int(i64::from(s.rank())))
+                .map(|s| Value::from(i64::from(s.rank())))
                 .collect(),
         );
         match filter.assignee {
@@ -174,7 +170,7 @@ impl Store {
                 conditions.clauses.push("i.assignee_id IS NULL".to_string());
             }
             Some(AssigneeFilter::Email(email)) => {
-                let p = conditions.param(Param::Text(email.trim().to_lowercase()));
+                let p = conditions.param(Value::from(email.trim().to_lowercase()));
                 conditions.clauses.push(format!(
                     "i.assignee_id = (SELECT id FROM users WHERE email = {p})"
                 ));
@@ -182,21 +178,21 @@ impl Store {
             None => {}
         }
         if let Some(service) = filter.service {
-            let p = conditions.param(Param::Text(service.trim().to_string()));
+            let p = conditions.param(Value::from(service.trim().to_string()));
             conditions.clauses.push(format!(
                 "EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = i.id AND s.service = {p})"
             ));
         }
         if let Some(label) = filter.label {
-            let p = conditions.param(Param::Text(label.trim().to_string()));
+            let p = conditions.param(Value::from(label.trim().to_string()));
             conditions.clauses.push(format!(
                 "EXISTS (SELECT 1 FROM incident_labels l WHERE l.incident_id = i.id AND l.label = {p})"
             ));
         }
         if let Some(text) = filter.text.filter(|t| !t.trim().is_empty()) {
             let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
-            let p = conditions.param(Param::Text(pattern));
-            let k = conditions.param(Param::Text(text.trim().to_ascii_uppercase()));
+            let p = conditions.param(Value::from(pattern));
+            let k = conditions.param(Value::from(text.trim().to_ascii_uppercase()));
             conditions.clauses.push(format!(
                 "(i.key = {k} OR LOWER(i.summary) LIKE {p} ESCAPE '\\' OR LOWER(i.description) LIKE {p} ESCAPE '\\')"
             ));
@@ -208,8 +204,8 @@ impl Store {
         };
         if let Some(cursor) = &request.cursor {
             let (value, id) = parse_cursor(cursor)?;
-            let v = conditions.param(Param::Int(value));
-            let i = conditions.param(Param::Int(id));
+            let v = conditions.param(Value::from(value));
+            let i = conditions.param(Value::from(id));
             conditions.clauses.push(format!(
                 "({expression} {compare} {v} OR ({expression} = {v} AND i.id {compare} {i}))"
             ));
@@ -219,18 +215,12 @@ impl Store {
         } else {
             format!("WHERE {}", conditions.clauses.join(" AND "))
         };
-        let limit = conditions.param(Param::Int(i64::from(request.limit) + 1));
+        let limit = conditions.param(Value::from(i64::from(request.limit) + 1));
         let sql = format!(
             "SELECT i.id, {expression} AS sort_value FROM incidents i {where_clause} \
              ORDER BY {expression} {direction}, i.id {direction} LIMIT {limit}"
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for param in conditions.params {
-            query = match param {
-                Param::Int(value) => query.bind(value),
-                Param::Text(value) => query.bind(value),
-            };
-        }
+        let query = bind_all(sqlx::query(AssertSqlSafe(sql)), conditions.params);
         let mut connection = self.read.acquire().await?;
         let rows = query.fetch_all(&mut *connection).await?;
         let mut keys: Vec<(i64, i64)> = rows

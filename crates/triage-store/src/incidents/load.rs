@@ -11,6 +11,7 @@ use triage_core::{Priority, Severity};
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Incident, IncidentLink, LinkedIncident, UserRef};
+use crate::sql::{Value, bind_all, placeholders};
 use crate::time::{from_db, from_db_opt};
 
 use super::IncidentState;
@@ -21,10 +22,13 @@ impl Store {
         let id = incident_id(&mut connection, key).await?;
         load_incident(&mut connection, id).await
     }
-}
 
-fn normalize_key(key: &str) -> String {
-    key.trim().to_ascii_uppercase()
+    /// The incident as it is after a write: read on the read pool, so the serialized
+    /// write stays short. It reflects that write and possibly later ones.
+    pub(crate) async fn incident_by_id(&self, id: i64) -> StoreResult<Incident> {
+        let mut connection = self.read.acquire().await?;
+        load_incident(&mut connection, id).await
+    }
 }
 
 /// The row id of the incident with this key.
@@ -33,22 +37,41 @@ pub(crate) async fn incident_id(connection: &mut AnyConnection, key: &str) -> St
         .bind(normalize_key(key))
         .fetch_optional(&mut *connection)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("no incident {}", key.trim())))
+        .ok_or_else(|| not_found(key))
 }
+
+/// The columns of [`IncidentState`], for queries over `incidents i`.
+pub(crate) const STATE_COLUMNS: &str = "i.id, i.key, i.status, i.status_category, i.priority, \
+     i.severity, i.assignee_id, u.email AS assignee_email, i.description, i.version, \
+     (SELECT COUNT(*) FROM incident_services s WHERE s.incident_id = i.id) AS service_count, \
+     (SELECT COUNT(*) FROM incident_labels l WHERE l.incident_id = i.id) AS label_count";
 
 /// What the workflow and the change operations need to know about an incident.
 pub(crate) async fn load_state(
     connection: &mut AnyConnection,
     key: &str,
 ) -> StoreResult<IncidentState> {
-    let row = sqlx::query(
-        "SELECT id, key, status, status_category, priority, severity, assignee_id, description, \
-         version FROM incidents WHERE key = $1",
-    )
-    .bind(normalize_key(key))
-    .fetch_optional(&mut *connection)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(format!("no incident {}", key.trim())))?;
+    let sql = format!(
+        "SELECT {STATE_COLUMNS} FROM incidents i LEFT JOIN users u ON u.id = i.assignee_id \
+         WHERE i.key = $1"
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(normalize_key(key))
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or_else(|| not_found(key))?;
+    state_from_row(&row)
+}
+
+pub(crate) fn normalize_key(key: &str) -> String {
+    key.trim().to_ascii_uppercase()
+}
+
+pub(crate) fn not_found(key: &str) -> StoreError {
+    StoreError::NotFound(format!("no incident {}", key.trim()))
+}
+
+pub(crate) fn state_from_row(row: &sqlx::any::AnyRow) -> StoreResult<IncidentState> {
     Ok(IncidentState {
         id: row.try_get("id")?,
         key: row.try_get("key")?,
@@ -57,7 +80,10 @@ pub(crate) async fn load_state(
         priority: priority(row.try_get("priority")?)?,
         severity: severity(row.try_get("severity")?)?,
         assignee_id: row.try_get("assignee_id")?,
+        assignee_email: row.try_get("assignee_email")?,
         description: row.try_get("description")?,
+        service_count: row.try_get("service_count")?,
+        label_count: row.try_get("label_count")?,
         version: row.try_get("version")?,
     })
 }
@@ -80,7 +106,7 @@ pub(crate) async fn load_incidents(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = placeholders(ids.len());
+    let list = placeholders(1, ids.len());
     let sql = format!(
         "SELECT i.id, i.key, i.summary, i.description, i.status, i.status_category, i.priority, \
          i.severity, a.email AS a_email, a.display_name AS a_name, r.email AS r_email, \
@@ -92,8 +118,7 @@ pub(crate) async fn load_incidents(
     let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
         .fetch_all(&mut *connection)
         .await?;
-    let mut services = names_by_incident(connection, "incident_services", "service", ids).await?;
-    let mut labels = names_by_incident(connection, "incident_labels", "label", ids).await?;
+    let (mut services, mut labels) = names_by_incident(connection, ids).await?;
     let mut links = links_by_incident(connection, ids).await?;
     let mut by_id: HashMap<i64, Incident> = HashMap::with_capacity(rows.len());
     for row in rows {
@@ -125,53 +150,50 @@ pub(crate) async fn load_incidents(
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
-/// `$1, $2, …, $n`.
-pub(crate) fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn bind_ids<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     ids: &[i64],
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    for id in ids {
-        query = query.bind(*id);
-    }
-    query
+    bind_all(query, ids.iter().map(|id| Value::from(*id)).collect())
 }
 
+type NamesById = HashMap<i64, Vec<String>>;
+
+/// Services and labels of the incidents, in one query.
 async fn names_by_incident(
     connection: &mut AnyConnection,
-    table: &str,
-    column: &str,
     ids: &[i64],
-) -> StoreResult<HashMap<i64, Vec<String>>> {
+) -> StoreResult<(NamesById, NamesById)> {
+    let list = placeholders(1, ids.len());
     let sql = format!(
-        "SELECT incident_id, {column} AS name FROM {table} WHERE incident_id IN ({}) \
-         ORDER BY incident_id, {column}",
-        placeholders(ids.len())
+        "SELECT incident_id, 'service' AS kind, service AS name FROM incident_services \
+         WHERE incident_id IN ({list}) \
+         UNION ALL SELECT incident_id, 'label', label FROM incident_labels \
+         WHERE incident_id IN ({list}) ORDER BY 1, 2, 3"
     );
     let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
         .fetch_all(&mut *connection)
         .await?;
-    let mut names: HashMap<i64, Vec<String>> = HashMap::new();
+    let (mut services, mut labels) = (NamesById::new(), NamesById::new());
     for row in rows {
+        let names = if row.try_get::<String, _>("kind")? == "service" {
+            &mut services
+        } else {
+            &mut labels
+        };
         names
             .entry(row.try_get("incident_id")?)
             .or_default()
             .push(row.try_get("name")?);
     }
-    Ok(names)
+    Ok((services, labels))
 }
 
 async fn links_by_incident(
     connection: &mut AnyConnection,
     ids: &[i64],
 ) -> StoreResult<HashMap<i64, Vec<IncidentLink>>> {
-    let list = placeholders(ids.len());
+    let list = placeholders(1, ids.len());
     // Each link once from each side that is in `ids`: `here` is the side we show it on.
     let sql = format!(
         "SELECT l.id, l.link_type, l.source_id AS here, 'outward' AS direction, o.key, o.summary, \

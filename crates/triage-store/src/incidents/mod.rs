@@ -66,6 +66,9 @@ pub(crate) struct IncidentState {
     pub priority: Option<Priority>,
     pub severity: Option<Severity>,
     pub assignee_id: Option<i64>,
+    pub assignee_email: Option<String>,
     pub description: String,
+    pub service_count: i64,
+    pub label_count: i64,
     pub version: i64,
 }

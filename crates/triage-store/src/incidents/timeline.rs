@@ -1,20 +1,22 @@
-//! Appending to and reading the timeline. Appends happen inside the transaction of the
-//! change they record; nothing here updates or deletes (the schema forbids it anyway).
+//! Appending to and reading the timeline. Appends join the statements of the change
+//! they record, so they commit together; nothing here updates or deletes (the schema
+//! forbids it anyway).
 
 use jiff::Timestamp;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 use triage_core::timeline::EventData;
 
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Event, UserRef};
+use crate::sql::Statements;
 use crate::time::{from_db, to_db};
 
 use super::load::incident_id;
 
-/// Appends one event to an incident's timeline.
-pub(crate) async fn append_event(
-    connection: &mut AnyConnection,
+/// Adds the statement that appends `event` to an incident's timeline.
+pub(crate) fn push_event(
+    statements: &mut Statements,
     incident_id: i64,
     actor_id: i64,
     at: Timestamp,
@@ -22,17 +24,25 @@ pub(crate) async fn append_event(
 ) -> StoreResult<()> {
     let data = serde_json::to_string(event)
         .map_err(|e| StoreError::Invalid(format!("event not serializable: {e}")))?;
-    sqlx::query(
+    statements.push(
         "INSERT INTO events (incident_id, actor_id, at, kind, data) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(incident_id)
-    .bind(actor_id)
-    .bind(to_db(at))
-    .bind(event.kind())
-    .bind(data)
-    .execute(&mut *connection)
-    .await?;
+        vec![
+            incident_id.into(),
+            actor_id.into(),
+            to_db(at).into(),
+            event.kind().into(),
+            data.into(),
+        ],
+    );
     Ok(())
+}
+
+/// Adds the statement that records a change: a new version and `updated_at`.
+pub(crate) fn push_touch(statements: &mut Statements, incident_id: i64, at: Timestamp) {
+    statements.push(
+        "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id = $2",
+        vec![to_db(at).into(), incident_id.into()],
+    );
 }
 
 impl Store {

@@ -2,7 +2,7 @@
 //! engine decide, apply the plan with its timeline event.
 
 use jiff::Timestamp;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::timeline::EventData;
 use triage_core::workflow::{
     Category, Facts, LinkedFact, Offer, ResolutionChange, TransitionPlan, TransitionRequest,
@@ -12,13 +12,15 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::model::Incident;
+use crate::sql::Statements;
 use crate::time::to_db;
 
-use super::change::{check_version, touch};
-use super::comments::insert_comment;
-use super::load::{category, load_incident, load_state, priority};
-use super::timeline::append_event;
-use super::{IncidentState, TransitionInput};
+use super::IncidentState;
+use super::TransitionInput;
+use super::change::check_version;
+use super::comments::push_comment;
+use super::load::{STATE_COLUMNS, category, normalize_key, not_found, priority, state_from_row};
+use super::timeline::push_event;
 
 /// A transition as offered to a person: whether it can be taken now, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -43,45 +45,47 @@ impl Store {
         let key = key.to_string();
         let actor = actor.clone();
         let store = self.clone();
-        self.write(move |connection| {
-            Box::pin(async move {
-                let state = load_state(connection, &key).await?;
-                check_version(&state, expected_version)?;
-                let facts = gather_facts(connection, &state, &actor).await?;
-                let workflow = store.workflow();
-                let request = TransitionRequest {
-                    name: input.name.as_deref().unwrap_or_default(),
-                    resolution: input.resolution.as_deref(),
-                    comment: input.comment.as_deref(),
-                };
-                let plan = match &input.name {
-                    Some(_) => workflow.plan(&state.status, request, &facts)?,
-                    None => {
-                        let resolving = workflow.resolving_transition(&state.status)?;
-                        workflow.plan_transition(&state.status, resolving, request, &facts)?
+        let id = self
+            .write(move |connection| {
+                Box::pin(async move {
+                    let (state, facts) = gather(connection, &key, &actor).await?;
+                    check_version(&state, expected_version)?;
+                    let workflow = store.workflow();
+                    let request = TransitionRequest {
+                        name: input.name.as_deref().unwrap_or_default(),
+                        resolution: input.resolution.as_deref(),
+                        comment: input.comment.as_deref(),
+                    };
+                    let plan = match &input.name {
+                        Some(_) => workflow.plan(&state.status, request, &facts)?,
+                        None => {
+                            let resolving = workflow.resolving_transition(&state.status)?;
+                            workflow.plan_transition(&state.status, resolving, request, &facts)?
+                        }
+                    };
+                    let mut statements = Statements::default();
+                    push_apply(&mut statements, &state, &plan, now);
+                    let comment = input.comment.filter(|c| !c.trim().is_empty());
+                    if let Some(body) = &comment {
+                        push_comment(&mut statements, state.id, actor.user_id, body, now);
                     }
-                };
-                apply(connection, &state, &plan, now).await?;
-                let comment = input.comment.filter(|c| !c.trim().is_empty());
-                if let Some(body) = &comment {
-                    insert_comment(connection, state.id, actor.user_id, body, now).await?;
-                }
-                let event = EventData::StatusChanged {
-                    transition: plan.transition.clone(),
-                    from: plan.from.clone(),
-                    to: plan.to.clone(),
-                    resolution: match &plan.resolution {
-                        ResolutionChange::Set(resolution) => Some(resolution.clone()),
-                        _ => None,
-                    },
-                    comment,
-                };
-                append_event(connection, state.id, actor.user_id, now, &event).await?;
-                touch(connection, state.id, now).await?;
-                load_incident(connection, state.id).await
+                    let event = EventData::StatusChanged {
+                        transition: plan.transition.clone(),
+                        from: plan.from.clone(),
+                        to: plan.to.clone(),
+                        resolution: match &plan.resolution {
+                            ResolutionChange::Set(resolution) => Some(resolution.clone()),
+                            _ => None,
+                        },
+                        comment,
+                    };
+                    push_event(&mut statements, state.id, actor.user_id, now, &event)?;
+                    statements.execute(connection).await?;
+                    Ok(state.id)
+                })
             })
-        })
-        .await
+            .await?;
+        self.incident_by_id(id).await
     }
 
     /// The transitions from the incident's status, each allowed for `actor` or not (with
@@ -92,8 +96,7 @@ impl Store {
         actor: &Actor,
     ) -> StoreResult<Vec<AvailableTransition>> {
         let mut connection = self.read.acquire().await?;
-        let state = load_state(&mut connection, key).await?;
-        let facts = gather_facts(&mut connection, &state, actor).await?;
+        let (state, facts) = gather(&mut connection, key, actor).await?;
         let workflow = self.workflow();
         Ok(workflow
             .offered(&state.status, &facts)
@@ -114,12 +117,14 @@ impl Store {
     }
 }
 
-async fn apply(
-    connection: &mut AnyConnection,
+/// The statement that moves the incident to the plan's status, with its resolution,
+/// resolved-at time and a new version.
+fn push_apply(
+    statements: &mut Statements,
     state: &IncidentState,
     plan: &TransitionPlan,
     now: Timestamp,
-) -> StoreResult<()> {
+) {
     let entering_done = plan.to_category == Category::Done && state.category != Category::Done;
     let leaving_done = plan.to_category != Category::Done;
     let (resolution_change, resolution) = match &plan.resolution {
@@ -134,62 +139,71 @@ async fn apply(
     } else {
         "keep"
     };
-    sqlx::query(
-        "UPDATE incidents SET status = $1, status_category = $2, \
+    statements.push(
+        "UPDATE incidents SET status = $1, status_category = $2, version = version + 1, \
+         updated_at = $6, \
          resolution = CASE $3 WHEN 'keep' THEN resolution WHEN 'set' THEN $4 ELSE NULL END, \
          resolved_at = CASE $5 WHEN 'keep' THEN resolved_at WHEN 'set' THEN $6 ELSE NULL END \
          WHERE id = $7",
-    )
-    .bind(&plan.to)
-    .bind(plan.to_category.as_str())
-    .bind(resolution_change)
-    .bind(resolution)
-    .bind(resolved_at_change)
-    .bind(to_db(now))
-    .bind(state.id)
-    .execute(&mut *connection)
-    .await?;
-    Ok(())
+        vec![
+            plan.to.as_str().into(),
+            plan.to_category.as_str().into(),
+            resolution_change.into(),
+            resolution.into(),
+            resolved_at_change.into(),
+            to_db(now).into(),
+            state.id.into(),
+        ],
+    );
 }
 
-/// Everything a workflow condition may look at, read in the current transaction.
-async fn gather_facts(
+/// The incident's state and everything a workflow condition may look at, in one query:
+/// the incident's row first-class, its linked incidents as further rows.
+async fn gather(
     connection: &mut AnyConnection,
-    state: &IncidentState,
+    key: &str,
     actor: &Actor,
-) -> StoreResult<Facts> {
-    let counts = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM incident_services WHERE incident_id = $1) AS services, \
-         (SELECT COUNT(*) FROM incident_labels WHERE incident_id = $1) AS labels",
-    )
-    .bind(state.id)
-    .fetch_one(&mut *connection)
-    .await?;
-    let rows = sqlx::query(
-        "SELECT o.key, o.priority, o.status, o.status_category FROM links l \
-         JOIN incidents o ON o.id = CASE WHEN l.source_id = $1 THEN l.target_id ELSE l.source_id END \
-         WHERE l.source_id = $1 OR l.target_id = $1 ORDER BY o.id",
-    )
-    .bind(state.id)
-    .fetch_all(&mut *connection)
-    .await?;
-    let mut linked = Vec::with_capacity(rows.len());
-    for row in rows {
-        linked.push(LinkedFact {
-            key: row.try_get("key")?,
-            priority: priority(row.try_get("priority")?)?,
-            status: row.try_get("status")?,
-            category: category(&row.try_get::<String, _>("status_category")?)?,
-        });
+) -> StoreResult<(IncidentState, Facts)> {
+    let sql = format!(
+        "SELECT 'state' AS kind, {STATE_COLUMNS} FROM incidents i \
+         LEFT JOIN users u ON u.id = i.assignee_id WHERE i.key = $1 \
+         UNION ALL \
+         SELECT 'link', o.id, o.key, o.status, o.status_category, o.priority, NULL, NULL, NULL, \
+         '', 0, 0, 0 FROM incidents i \
+         JOIN links l ON l.source_id = i.id OR l.target_id = i.id \
+         JOIN incidents o ON o.id = CASE WHEN l.source_id = i.id THEN l.target_id ELSE l.source_id END \
+         WHERE i.key = $1"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(normalize_key(key))
+        .fetch_all(&mut *connection)
+        .await?;
+    let mut state = None;
+    let mut linked: Vec<(i64, LinkedFact)> = Vec::new();
+    for row in &rows {
+        if row.try_get::<String, _>("kind")? == "state" {
+            state = Some(state_from_row(row)?);
+        } else {
+            let fact = LinkedFact {
+                key: row.try_get("key")?,
+                priority: priority(row.try_get("priority")?)?,
+                status: row.try_get("status")?,
+                category: category(&row.try_get::<String, _>("status_category")?)?,
+            };
+            linked.push((row.try_get("id")?, fact));
+        }
     }
-    Ok(Facts {
+    let state = state.ok_or_else(|| not_found(key))?;
+    linked.sort_by_key(|(id, _)| *id);
+    let facts = Facts {
         priority: state.priority,
         severity: state.severity,
         assignee: state.assignee_id.map(|id| id.to_string()),
         has_description: !state.description.trim().is_empty(),
-        service_count: usize::try_from(counts.try_get::<i64, _>("services")?).unwrap_or(0),
-        label_count: usize::try_from(counts.try_get::<i64, _>("labels")?).unwrap_or(0),
+        service_count: usize::try_from(state.service_count).unwrap_or(0),
+        label_count: usize::try_from(state.label_count).unwrap_or(0),
         actor_groups: actor.groups.clone(),
-        linked,
-    })
+        linked: linked.into_iter().map(|(_, fact)| fact).collect(),
+    };
+    Ok((state, facts))
 }

@@ -1,0 +1,188 @@
+//! Ways of applying load: closed loop (N clients as fast as they can), open loop (a
+//! fixed request rate, latency counted from when each request was due, so a stall is
+//! not hidden), filling to a count, and sequential samples.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::server::Server;
+use crate::stats::Stats;
+
+/// One client connection (kept alive) with the token.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    authorization: String,
+}
+
+impl Client {
+    pub fn new(base: &str, token: &str) -> Client {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Client {
+            agent,
+            base: base.to_string(),
+            authorization: format!("Bearer {token}"),
+        }
+    }
+
+    /// POSTs and returns the status code and body.
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let mut response = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Authorization", &self.authorization)
+            .send_json(&body)
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let value = response.body_mut().read_json().unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    pub fn get_status(&self, path: &str) -> u16 {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", &self.authorization)
+            .call()
+            .expect("the server answers");
+        let _ = response.body_mut().read_to_vec();
+        response.status().as_u16()
+    }
+
+    pub fn create(&self, body: &Value) -> Result<(), u16> {
+        match self.post("/api/v1/incidents", body.clone()) {
+            (201, _) => Ok(()),
+            (status, _) => Err(status),
+        }
+    }
+
+    pub fn create_key(&self, body: &Value) -> String {
+        let (status, incident) = self.post("/api/v1/incidents", body.clone());
+        assert_eq!(status, 201, "{incident}");
+        incident["key"].as_str().expect("a key").to_string()
+    }
+
+    pub fn transition(&self, key: &str, name: &str) -> Result<(), u16> {
+        let path = format!("/api/v1/incidents/{key}/transitions");
+        match self.post(&path, serde_json::json!({ "name": name })) {
+            (200, _) => Ok(()),
+            (status, _) => Err(status),
+        }
+    }
+}
+
+type Work<'a> = dyn Fn(&Client, usize, usize) -> Result<(), u16> + Sync + 'a;
+
+/// `workers` clients each repeat `work(client, worker, n)` for `duration`.
+pub fn closed_loop(
+    server: &Server,
+    workers: usize,
+    duration: Duration,
+    work: impl Fn(&Client, usize, usize) -> Result<(), u16> + Sync,
+) -> Stats {
+    run_workers(server, workers, |client, worker| {
+        let mut stats = Stats::default();
+        let end = Instant::now() + duration;
+        let mut n = 0;
+        while Instant::now() < end {
+            let started = Instant::now();
+            let ok = work(client, worker, n).is_ok();
+            stats.record(started.elapsed(), ok);
+            n += 1;
+        }
+        stats
+    })
+}
+
+/// `rate` requests a second in total, spread over `workers` clients, for `duration`.
+pub fn open_loop(
+    server: &Server,
+    workers: usize,
+    duration: Duration,
+    rate: u64,
+    work: impl Fn(&Client, usize, usize) -> Result<(), u16> + Sync,
+) -> Stats {
+    let interval = Duration::from_secs_f64(workers as f64 / rate as f64);
+    let per_worker = (duration.as_secs_f64() / interval.as_secs_f64()) as usize;
+    let work: &Work<'_> = &work;
+    run_workers(server, workers, |client, worker| {
+        let mut stats = Stats::default();
+        // Stagger the workers so requests arrive evenly.
+        let start = Instant::now() + interval.mul_f64(worker as f64 / workers as f64);
+        for n in 0..per_worker {
+            let due = start + interval.mul_f64(n as f64);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            let ok = work(client, worker, n).is_ok();
+            stats.record(due.elapsed(), ok);
+        }
+        stats
+    })
+}
+
+/// Runs `work(client, n)` `total` times over `workers` clients, as fast as possible.
+pub fn fill(
+    server: &Server,
+    workers: usize,
+    total: usize,
+    work: impl Fn(&Client, usize) -> Result<(), u16> + Sync,
+) -> Stats {
+    let next = Arc::new(AtomicUsize::new(0));
+    run_workers(server, workers, |client, _| {
+        let mut stats = Stats::default();
+        loop {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            if n >= total {
+                break;
+            }
+            let started = Instant::now();
+            let ok = work(client, n).is_ok();
+            stats.record(started.elapsed(), ok);
+        }
+        stats
+    })
+}
+
+/// `samples` GETs of `path`, one after another.
+pub fn sequential(client: &Client, samples: usize, path: &str) -> Stats {
+    let started = Instant::now();
+    let mut stats = Stats::default();
+    for _ in 0..samples {
+        let began = Instant::now();
+        let ok = client.get_status(path) == 200;
+        stats.record(began.elapsed(), ok);
+    }
+    stats.finish(started.elapsed())
+}
+
+fn run_workers(
+    server: &Server,
+    workers: usize,
+    body: impl Fn(&Client, usize) -> Stats + Sync,
+) -> Stats {
+    let started = Instant::now();
+    let mut total = Stats::default();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let body = &body;
+                scope.spawn(move || {
+                    let client = Client::new(&server.url, &server.token);
+                    body(&client, worker)
+                })
+            })
+            .collect();
+        for handle in handles {
+            total.merge(handle.join().expect("a worker"));
+        }
+    });
+    total.finish(started.elapsed())
+}

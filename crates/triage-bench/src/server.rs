@@ -1,0 +1,85 @@
+//! The server under test: a real `triage serve` process on a fresh SQLite file, with
+//! an admin bootstrapped through the real binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub struct Server {
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub url: String,
+    pub token: String,
+}
+
+pub struct Memory {
+    pub rss_kib: u64,
+    pub peak_kib: u64,
+}
+
+impl Server {
+    pub fn start(triage: &str) -> Server {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let db = dir.path().join("bench.db");
+        let bootstrap = Command::new(triage)
+            .args(["admin", "bootstrap", "--db"])
+            .arg(&db)
+            .args(["--email", "bench@example.com"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {triage}: {e}"));
+        assert!(bootstrap.status.success(), "bootstrap failed");
+        let token = String::from_utf8_lossy(&bootstrap.stdout)
+            .lines()
+            .last()
+            .expect("a token")
+            .trim()
+            .to_string();
+        let mut child = Command::new(triage)
+            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("triage serve");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("the listening line");
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("a URL in the first line")
+            .to_string();
+        Server {
+            child,
+            _dir: dir,
+            url,
+            token,
+        }
+    }
+
+    /// Resident and peak resident memory of the server process (Linux).
+    pub fn memory(&self) -> Memory {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        Memory {
+            rss_kib: field("VmRSS:"),
+            peak_kib: field("VmHWM:"),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,156 @@
+//! SQL building blocks shared by the queries: parameter values of mixed types, and
+//! [`Statements`], which gathers the statements of one write and sends them to the
+//! database in a single round trip.
+//!
+//! On SQLite every round trip is a hand-off to the connection's worker thread and back;
+//! a write that needs six statements and sends them one by one spends most of its time
+//! in those hand-offs, inside the writer's serialized section. Gathered, they cost one.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AssertSqlSafe};
+
+use crate::error::StoreResult;
+
+/// A parameter value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl From<i64> for Value {
+    fn from(value: i64) -> Self {
+        Value::Int(Some(value))
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(value: Option<i64>) -> Self {
+        Value::Int(value)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(value: &str) -> Self {
+        Value::Text(Some(value.to_string()))
+    }
+}
+
+impl From<String> for Value {
+    fn from(value: String) -> Self {
+        Value::Text(Some(value))
+    }
+}
+
+impl From<Option<String>> for Value {
+    fn from(value: Option<String>) -> Self {
+        Value::Text(value)
+    }
+}
+
+/// Binds `values` in order.
+pub(crate) fn bind_all<'q>(
+    mut query: Query<'q, Any, AnyArguments>,
+    values: Vec<Value>,
+) -> Query<'q, Any, AnyArguments> {
+    for value in values {
+        query = match value {
+            Value::Int(v) => query.bind(v),
+            Value::Text(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+/// The statements of one write, each written with its own `$1…$n`, renumbered as they
+/// are added so that they can run as one multi-statement query.
+#[derive(Debug, Default)]
+pub(crate) struct Statements {
+    sql: String,
+    values: Vec<Value>,
+}
+
+impl Statements {
+    pub fn push(&mut self, sql: &str, values: Vec<Value>) {
+        let offset = self.values.len();
+        if !self.sql.is_empty() {
+            self.sql.push_str(";\n");
+        }
+        self.sql.push_str(&renumber(sql, offset));
+        self.values.extend(values);
+    }
+
+    /// Runs every statement, in order, in one round trip.
+    pub async fn execute(self, connection: &mut AnyConnection) -> StoreResult<()> {
+        if self.sql.is_empty() {
+            return Ok(());
+        }
+        bind_all(sqlx::query(AssertSqlSafe(self.sql)), self.values)
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `$1` becomes `$(1 + offset)`, and so on; nothing else changes.
+fn renumber(sql: &str, offset: usize) -> String {
+    if offset == 0 {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        match digits.parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&digits),
+        }
+    }
+    out
+}
+
+/// `$start, $start+1, …` for `n` values.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_renumbered_as_they_are_added() {
+        let mut statements = Statements::default();
+        statements.push(
+            "UPDATE t SET a = $1 WHERE id = $2",
+            vec![1.into(), 2.into()],
+        );
+        statements.push(
+            "INSERT INTO e VALUES ($1, $2, $1)",
+            vec!["x".into(), 3.into()],
+        );
+        assert_eq!(
+            statements.sql,
+            "UPDATE t SET a = $1 WHERE id = $2;\nINSERT INTO e VALUES ($3, $4, $3)"
+        );
+        assert_eq!(statements.values.len(), 4);
+    }
+
+    #[test]
+    fn placeholders_count_from_start() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(renumber("$10 + $9", 1), "$11 + $10");
+    }
+}
