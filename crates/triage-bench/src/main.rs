@@ -141,7 +141,14 @@ fn main() {
             "page in the middle (cursor)",
             format!("sort=key&limit=50&cursor={middle}.{middle}"),
         ),
-        ("text q=checkout", "q=checkout&limit=50".to_string()),
+        (
+            "text q=checkout (common)",
+            "q=checkout&limit=50".to_string(),
+        ),
+        (
+            "text q=no-such-words (scans all)",
+            "q=no-such-words&limit=50".to_string(),
+        ),
     ];
     for (name, query) in queries {
         let stats = load::sequential(

@@ -73,6 +73,10 @@ impl Store {
         let url = database_url(db);
         let mut writer = AnyConnection::connect(&url).await?;
         writer.execute("PRAGMA journal_mode = WAL").await?;
+        // Statistics for the query planner: sampled (cheap), refreshed as data grows.
+        writer
+            .execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
+            .await?;
         writer.execute(SQLITE_PRAGMAS).await?;
         migrator()
             .run(&mut writer)

@@ -17,6 +17,10 @@ use crate::error::{StoreError, StoreResult};
 /// The most writes one commit carries; bounds the latency a batch adds.
 const MAX_BATCH: usize = 256;
 
+/// Writes between refreshes of the query planner's statistics (`PRAGMA optimize`), so
+/// plans follow the data as it grows.
+const WRITES_BETWEEN_OPTIMIZE: usize = 20_000;
+
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 /// One queued write: run it inside the batch, or fail it without running.
@@ -107,6 +111,7 @@ fn stopped() -> StoreError {
 }
 
 async fn run(mut connection: AnyConnection, mut receiver: mpsc::Receiver<Box<dyn Job>>) {
+    let mut since_optimize = 0;
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -115,7 +120,14 @@ async fn run(mut connection: AnyConnection, mut receiver: mpsc::Receiver<Box<dyn
                 Err(_) => break,
             }
         }
+        since_optimize += batch.len();
         commit_batch(&mut connection, batch).await;
+        if since_optimize >= WRITES_BETWEEN_OPTIMIZE {
+            since_optimize = 0;
+            if let Err(error) = connection.execute("PRAGMA optimize").await {
+                tracing::warn!(%error, "refreshing planner statistics failed");
+            }
+        }
     }
 }
 

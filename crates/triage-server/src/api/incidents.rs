@@ -13,8 +13,8 @@ use triage_core::incident::DetectionSource;
 use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
 use triage_store::{
-    AssigneeFilter, IncidentChanges, IncidentFilter, ListRequest, NewIncident, SortField,
-    TransitionInput,
+    Actor, AssigneeFilter, Incident, IncidentChanges, IncidentFilter, ListRequest, NewIncident,
+    SortField, TransitionInput,
 };
 
 use crate::AppState;
@@ -231,10 +231,20 @@ async fn transition(
         comment: body.comment,
         resolution: body.resolution,
     };
-    let version = if_match.or_body(body.version);
+    take_transition(&state, &actor, &key, if_match.or_body(body.version), input).await
+}
+
+/// What `/transitions` and `/resolve` share: run the transition, answer the incident.
+async fn take_transition(
+    state: &AppState,
+    actor: &Actor,
+    key: &str,
+    version: Option<i64>,
+    input: TransitionInput,
+) -> ApiResult<Json<Incident>> {
     let incident = state
         .store
-        .transition_incident(&key, input, version, &actor, state.now())
+        .transition_incident(key, input, version, actor, state.now())
         .await?;
     Ok(Json(incident))
 }
@@ -259,12 +269,7 @@ async fn resolve(
         comment: body.comment,
         resolution: body.resolution,
     };
-    let version = if_match.or_body(body.version);
-    let incident = state
-        .store
-        .transition_incident(&key, input, version, &actor, state.now())
-        .await?;
-    Ok(Json(incident))
+    take_transition(&state, &actor, &key, if_match.or_body(body.version), input).await
 }
 
 #[derive(Deserialize)]

@@ -145,3 +145,26 @@ fn cursor_pages_cover_everything_once_in_every_sort_order() {
             .contains("cursor is not valid")
     );
 }
+
+#[test]
+fn text_search_follows_edits_and_handles_short_and_quoted_text() {
+    let app = TestApp::spawn();
+    app.incident(json!({ "summary": "Certificate expiry on edge", "description": "TLS \"handshake\" failures" }));
+    app.incident(json!({ "summary": "Queue backlog" }));
+    let search = |q: &str| {
+        let (status, page) = app.get(&app.admin, &format!("/api/v1/incidents?q={q}"));
+        assert_eq!(status, 200, "{page}");
+        keys(&page)
+    };
+    assert_eq!(search("EXPIRY"), vec!["INC-1"]);
+    assert_eq!(search("%22handshake%22"), vec!["INC-1"]);
+    assert_eq!(search("ba"), vec!["INC-2"]);
+    let (status, _) = app.patch(
+        &app.admin,
+        "/api/v1/incidents/INC-2",
+        json!({ "summary": "Kafka consumer lag" }),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(search("backlog"), Vec::<String>::new());
+    assert_eq!(search("consumer"), vec!["INC-2"]);
+}

@@ -67,6 +67,8 @@ CREATE INDEX incidents_number ON incidents (number, id);
 CREATE INDEX incidents_category ON incidents (status_category, created_at);
 CREATE INDEX incidents_status ON incidents (status, created_at);
 CREATE INDEX incidents_priority ON incidents (priority, created_at);
+-- What `sort=priority` orders by (no priority sorts last), so pages walk an index.
+CREATE INDEX incidents_priority_order ON incidents (COALESCE(priority, 5), id);
 CREATE INDEX incidents_severity ON incidents (severity, created_at);
 CREATE INDEX incidents_assignee ON incidents (assignee_id, created_at);
 
@@ -125,3 +127,4 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'timeline events are append-only');
 END;
+

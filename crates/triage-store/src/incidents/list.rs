@@ -116,6 +116,17 @@ impl Conditions {
         format!("${}", self.params.len())
     }
 
+    /// Incidents whose key, summary or description contain `text`, any case. A scan:
+    /// see docs/benchmarks.md for what it costs and what replaces it.
+    fn text(&mut self, text: &str) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let p = self.param(Value::from(pattern));
+        self.clauses.push(format!(
+            "(LOWER(i.key) LIKE {p} ESCAPE '\\' OR LOWER(i.summary) LIKE {p} ESCAPE '\\' \
+             OR LOWER(i.description) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+
     fn any_of(&mut self, column: &str, values: Vec<Value>) {
         if values.is_empty() {
             return;
@@ -190,12 +201,7 @@ impl Store {
             ));
         }
         if let Some(text) = filter.text.filter(|t| !t.trim().is_empty()) {
-            let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
-            let p = conditions.param(Value::from(pattern));
-            let k = conditions.param(Value::from(text.trim().to_ascii_uppercase()));
-            conditions.clauses.push(format!(
-                "(i.key = {k} OR LOWER(i.summary) LIKE {p} ESCAPE '\\' OR LOWER(i.description) LIKE {p} ESCAPE '\\')"
-            ));
+            conditions.text(text.trim());
         }
         let expression = request.sort.expression();
         let (compare, direction) = match request.order {
