@@ -72,7 +72,10 @@ impl Store {
         triage_core::incident::parse_prefix(&options.key_prefix)?;
         let url = database_url(db);
         let mut writer = AnyConnection::connect(&url).await?;
-        writer.execute("PRAGMA journal_mode = WAL").await?;
+                writer.execute("PRAGMA journal_mode = WAL").await?;
+        // Checkpoints run beside the writer (see `checkpoint_in_background`), not inside
+        // its commits, where they would stall every write queued behind them.
+        writer.execute("PRAGMA wal_autocheckpoint = 0").await?;
         // Statistics for the query planner: sampled (cheap), refreshed as data grows.
         writer
             .execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
@@ -92,6 +95,7 @@ impl Store {
             })
             .connect(&url)
             .await?;
+                checkpoint_in_background(read.clone());
         Ok(Store {
             read,
             writer: Writer::start(writer),
@@ -120,6 +124,31 @@ impl Store {
     pub async fn close(&self) {
         self.read.close().await;
     }
+}
+
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`], on a
+/// read connection: a passive checkpoint never blocks the writer or readers, and keeps
+/// the log from growing. Ends when the pool closes.
+fn checkpoint_in_background(pool: AnyPool) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(error) = pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                if pool.is_closed() {
+                    break;
+                }
+                tracing::warn!(%error, "checkpointing the write-ahead log failed");
+            }
+        }
+    });
 }
 
 fn migrator() -> Migrator {

@@ -71,6 +71,8 @@ CREATE INDEX incidents_priority ON incidents (priority, created_at);
 CREATE INDEX incidents_priority_order ON incidents (COALESCE(priority, 5), id);
 CREATE INDEX incidents_severity ON incidents (severity, created_at);
 CREATE INDEX incidents_assignee ON incidents (assignee_id, created_at);
+-- "Unassigned, most urgent first" is the triage queue; it must not sort half the table.
+CREATE INDEX incidents_assignee_priority ON incidents (assignee_id, COALESCE(priority, 5), id);
 
 CREATE TABLE incident_services (
     incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
