@@ -72,7 +72,7 @@ impl Store {
         triage_core::incident::parse_prefix(&options.key_prefix)?;
         let url = database_url(db);
         let mut writer = AnyConnection::connect(&url).await?;
-                writer.execute("PRAGMA journal_mode = WAL").await?;
+        writer.execute("PRAGMA journal_mode = WAL").await?;
         // Checkpoints run beside the writer (see `checkpoint_in_background`), not inside
         // its commits, where they would stall every write queued behind them.
         writer.execute("PRAGMA wal_autocheckpoint = 0").await?;
@@ -95,7 +95,7 @@ impl Store {
             })
             .connect(&url)
             .await?;
-                checkpoint_in_background(read.clone());
+        checkpoint_in_background(read.clone());
         Ok(Store {
             read,
             writer: Writer::start(writer),

@@ -124,7 +124,7 @@ async fn run(mut connection: AnyConnection, mut receiver: mpsc::Receiver<Box<dyn
         commit_batch(&mut connection, batch).await;
         if since_optimize >= WRITES_BETWEEN_OPTIMIZE {
             since_optimize = 0;
-                        if let Err(error) = connection.execute("PRAGMA optimize = 0x10002").await {
+            if let Err(error) = connection.execute("PRAGMA optimize = 0x10002").await {
                 tracing::warn!(%error, "refreshing planner statistics failed");
             }
         }
