@@ -120,6 +120,12 @@ impl Store {
         self.writer.write(work).await
     }
 
+    /// Whether the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
     /// Waits for pending reads and closes the pool.
     pub async fn close(&self) {
         self.read.close().await;
@@ -166,12 +172,4 @@ fn migrator() -> Migrator {
             })
             .collect(),
     )
-}
-
-impl Store {
-    /// Whether the database answers.
-    pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
-        Ok(())
-    }
 }
