@@ -120,10 +120,30 @@ impl Store {
         self.writer.write(work).await
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers, to reads and through the writer.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
-        Ok(())
+        self.write(|connection| {
+            Box::pin(async move {
+                sqlx::query("SELECT 1").execute(&mut *connection).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Statuses incidents are in that the workflow does not have (a workflow file changed
+    /// under existing data), with how many incidents are in each.
+    pub async fn statuses_outside_workflow(&self) -> StoreResult<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, COUNT(*) FROM incidents GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(status, _)| self.workflow().status(status).is_none())
+            .collect())
     }
 
     /// Waits for pending reads and closes the pool.

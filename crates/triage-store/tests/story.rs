@@ -228,3 +228,47 @@ async fn data_survives_reopening() {
         .unwrap();
     assert_eq!(page.items.len(), 1);
 }
+
+#[tokio::test]
+async fn statuses_missing_from_a_new_workflow_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("triage.db");
+    {
+        let store = open(&dir).await;
+        let actor = admin(&store).await;
+        let incident = store
+            .create_incident(new_incident("DB down"), &actor, now())
+            .await
+            .unwrap();
+        let input = TransitionInput {
+            name: Some("False Alarm".into()),
+            ..Default::default()
+        };
+        store
+            .transition_incident(&incident.key, input, None, &actor, now())
+            .await
+            .unwrap();
+        store
+            .create_incident(new_incident("Disk full"), &actor, now())
+            .await
+            .unwrap();
+        assert_eq!(store.statuses_outside_workflow().await.unwrap(), vec![]);
+        store.close().await;
+    }
+    let smaller = triage_core::workflow::Workflow::from_toml(
+        "name = \"small\"\ninitial = \"Open\"\n[[status]]\nname = \"Open\"\ncategory = \"To Do\"\n\
+         [[status]]\nname = \"Done\"\ncategory = \"Done\"\n[[transition]]\nname = \"Done\"\n\
+         from = [\"Open\"]\nto = \"Done\"\n",
+    )
+    .unwrap();
+    let options = StoreOptions {
+        workflow: std::sync::Arc::new(smaller),
+        ..StoreOptions::default()
+    };
+    let store = Store::open(path.to_str().unwrap(), options).await.unwrap();
+    assert_eq!(
+        store.statuses_outside_workflow().await.unwrap(),
+        vec![("False Alarm".to_string(), 1)]
+    );
+    store.ping().await.unwrap();
+}

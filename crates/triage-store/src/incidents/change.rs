@@ -47,123 +47,120 @@ impl Store {
             .transpose()?;
         let key = key.to_string();
         let actor_id = actor.user_id;
-        let id = self
-            .write(move |connection| {
-                Box::pin(async move {
-                    let state = load_state(connection, &key).await?;
-                    check_version(&state, expected_version)?;
-                    let current = load_incident(connection, state.id).await?;
-                    let mut statements = Statements::default();
-                    let mut events = Vec::new();
-                    let mut changed =
-                        |field: &str, before: Option<String>, after: Option<String>| {
-                            let differs = before != after;
-                            if differs {
-                                events.push(EventData::FieldChanged {
-                                    field: field.to_string(),
-                                    before,
-                                    after,
-                                });
-                            }
-                            differs
-                        };
-                    if let Some(summary) = &summary
-                        && changed(
-                            "summary",
-                            Some(current.summary.clone()),
-                            Some(summary.clone()),
-                        )
-                    {
-                        push_column(
-                            &mut statements,
-                            state.id,
-                            "summary",
-                            summary.as_str().into(),
-                        );
+        self.write_incident(move |connection| {
+            Box::pin(async move {
+                let state = load_state(connection, &key).await?;
+                check_version(&state, expected_version)?;
+                let current = load_incident(connection, state.id).await?;
+                let mut statements = Statements::default();
+                let mut events = Vec::new();
+                let mut changed = |field: &str, before: Option<String>, after: Option<String>| {
+                    let differs = before != after;
+                    if differs {
+                        events.push(EventData::FieldChanged {
+                            field: field.to_string(),
+                            before,
+                            after,
+                        });
                     }
-                    if let Some(description) = &description
-                        && changed(
-                            "description",
-                            non_empty(&current.description),
-                            non_empty(description),
-                        )
-                    {
-                        push_column(
-                            &mut statements,
-                            state.id,
-                            "description",
-                            description.as_str().into(),
-                        );
-                    }
-                    if let Some(priority) = changes.priority
-                        && changed(
-                            "priority",
-                            current.priority.map(|p| p.to_string()),
-                            priority.map(|p| p.to_string()),
-                        )
-                    {
-                        let rank = priority.map(|p| i64::from(p.rank()));
-                        push_column(&mut statements, state.id, "priority", rank.into());
-                    }
-                    if let Some(severity) = changes.severity
-                        && changed(
-                            "severity",
-                            current.severity.map(|s| s.to_string()),
-                            severity.map(|s| s.to_string()),
-                        )
-                    {
-                        let rank = severity.map(|s| i64::from(s.rank()));
-                        push_column(&mut statements, state.id, "severity", rank.into());
-                    }
-                    if let Some(detected_at) = changes.detected_at
-                        && changed(
-                            "detected_at",
-                            Some(current.detected_at.to_string()),
-                            Some(detected_at.to_string()),
-                        )
-                    {
-                        push_column(
-                            &mut statements,
-                            state.id,
-                            "detected_at",
-                            to_db(detected_at).into(),
-                        );
-                    }
-                    if let Some(services) = &services
-                        && changed("services", joined(&current.services), joined(services))
-                    {
-                        push_names(
-                            &mut statements,
-                            "incident_services",
-                            "service",
-                            state.id,
-                            services,
-                        );
-                    }
-                    if let Some(labels) = &labels
-                        && changed("labels", joined(&current.labels), joined(labels))
-                    {
-                        push_names(
-                            &mut statements,
-                            "incident_labels",
-                            "label",
-                            state.id,
-                            labels,
-                        );
-                    }
-                    if events.is_empty() {
-                        return Ok(state.id);
-                    }
-                    for event in &events {
-                        push_event(&mut statements, state.id, actor_id, now, event)?;
-                    }
-                    push_touch(&mut statements, state.id, now);
-                    statements.execute(connection).await?;
-                    Ok(state.id)
-                })
+                    differs
+                };
+                if let Some(summary) = &summary
+                    && changed(
+                        "summary",
+                        Some(current.summary.clone()),
+                        Some(summary.clone()),
+                    )
+                {
+                    push_column(
+                        &mut statements,
+                        state.id,
+                        "summary",
+                        summary.as_str().into(),
+                    );
+                }
+                if let Some(description) = &description
+                    && changed(
+                        "description",
+                        non_empty(&current.description),
+                        non_empty(description),
+                    )
+                {
+                    push_column(
+                        &mut statements,
+                        state.id,
+                        "description",
+                        description.as_str().into(),
+                    );
+                }
+                if let Some(priority) = changes.priority
+                    && changed(
+                        "priority",
+                        current.priority.map(|p| p.to_string()),
+                        priority.map(|p| p.to_string()),
+                    )
+                {
+                    let rank = priority.map(|p| i64::from(p.rank()));
+                    push_column(&mut statements, state.id, "priority", rank.into());
+                }
+                if let Some(severity) = changes.severity
+                    && changed(
+                        "severity",
+                        current.severity.map(|s| s.to_string()),
+                        severity.map(|s| s.to_string()),
+                    )
+                {
+                    let rank = severity.map(|s| i64::from(s.rank()));
+                    push_column(&mut statements, state.id, "severity", rank.into());
+                }
+                if let Some(detected_at) = changes.detected_at
+                    && changed(
+                        "detected_at",
+                        Some(current.detected_at.to_string()),
+                        Some(detected_at.to_string()),
+                    )
+                {
+                    push_column(
+                        &mut statements,
+                        state.id,
+                        "detected_at",
+                        to_db(detected_at).into(),
+                    );
+                }
+                if let Some(services) = &services
+                    && changed("services", joined(&current.services), joined(services))
+                {
+                    push_names(
+                        &mut statements,
+                        "incident_services",
+                        "service",
+                        state.id,
+                        services,
+                    );
+                }
+                if let Some(labels) = &labels
+                    && changed("labels", joined(&current.labels), joined(labels))
+                {
+                    push_names(
+                        &mut statements,
+                        "incident_labels",
+                        "label",
+                        state.id,
+                        labels,
+                    );
+                }
+                if events.is_empty() {
+                    return Ok(state.id);
+                }
+                for event in &events {
+                    push_event(&mut statements, state.id, actor_id, now, event)?;
+                }
+                push_touch(&mut statements, state.id, now);
+                statements.execute(connection).await?;
+                Ok(state.id)
             })
-            .await?;
-        self.incident_by_id(id).await
+        })
+        .await
     }
 
     /// Assigns the incident to `email`, or unassigns it with `None`.
@@ -177,32 +174,30 @@ impl Store {
     ) -> StoreResult<Incident> {
         let key = key.to_string();
         let actor_id = actor.user_id;
-        let id = self
-            .write(move |connection| {
-                Box::pin(async move {
-                    let state = load_state(connection, &key).await?;
-                    check_version(&state, expected_version)?;
-                    let assignee = match &email {
-                        Some(email) => Some(user_id(connection, email).await?),
-                        None => None,
-                    };
-                    if assignee == state.assignee_id {
-                        return Ok(state.id);
-                    }
-                    let mut statements = Statements::default();
-                    push_column(&mut statements, state.id, "assignee_id", assignee.into());
-                    let event = EventData::Assigned {
-                        before: state.assignee_email.clone(),
-                        after: email.map(|e| e.trim().to_lowercase()),
-                    };
-                    push_event(&mut statements, state.id, actor_id, now, &event)?;
-                    push_touch(&mut statements, state.id, now);
-                    statements.execute(connection).await?;
-                    Ok(state.id)
-                })
+        self.write_incident(move |connection| {
+            Box::pin(async move {
+                let state = load_state(connection, &key).await?;
+                check_version(&state, expected_version)?;
+                let assignee = match &email {
+                    Some(email) => Some(user_id(connection, email).await?),
+                    None => None,
+                };
+                if assignee == state.assignee_id {
+                    return Ok(state.id);
+                }
+                let mut statements = Statements::default();
+                push_column(&mut statements, state.id, "assignee_id", assignee.into());
+                let event = EventData::Assigned {
+                    before: state.assignee_email.clone(),
+                    after: email.map(|e| e.trim().to_lowercase()),
+                };
+                push_event(&mut statements, state.id, actor_id, now, &event)?;
+                push_touch(&mut statements, state.id, now);
+                statements.execute(connection).await?;
+                Ok(state.id)
             })
-            .await?;
-        self.incident_by_id(id).await
+        })
+        .await
     }
 }
 

@@ -32,67 +32,65 @@ impl Store {
         let status = self.workflow().initial.clone();
         let category = self.workflow().category_of(&status);
         let actor_id = actor.user_id;
-        let id = self
-            .write(move |connection| {
-                Box::pin(async move {
-                    let assignee = match &new.assignee {
-                        Some(email) => Some(user_id(connection, email).await?),
-                        None => None,
-                    };
-                    let number = next_number(connection, &prefix).await?;
-                    let key = format!("{prefix}-{number}");
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO incidents (key, number, summary, description, status, \
+        self.write_incident(move |connection| {
+            Box::pin(async move {
+                let assignee = match &new.assignee {
+                    Some(email) => Some(user_id(connection, email).await?),
+                    None => None,
+                };
+                let number = next_number(connection, &prefix).await?;
+                let key = format!("{prefix}-{number}");
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO incidents (key, number, summary, description, status, \
                          status_category, priority, severity, assignee_id, reporter_id, \
                          detection_source, detected_at, created_at, updated_at, version) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1) \
                          RETURNING id",
-                    )
-                    .bind(&key)
-                    .bind(number)
-                    .bind(&summary)
-                    .bind(&description)
-                    .bind(&status)
-                    .bind(category.as_str())
-                    .bind(new.priority.map(|p| i64::from(p.rank())))
-                    .bind(new.severity.map(|s| i64::from(s.rank())))
-                    .bind(assignee)
-                    .bind(actor_id)
-                    .bind(new.detection_source.as_str())
-                    .bind(to_db(new.detected_at.unwrap_or(now)))
-                    .bind(to_db(now))
-                    .fetch_one(&mut *connection)
-                    .await?;
-                    let mut statements = Statements::default();
-                    push_names(
-                        &mut statements,
-                        "incident_services",
-                        "service",
-                        id,
-                        &services,
-                    );
-                    push_names(&mut statements, "incident_labels", "label", id, &labels);
-                    let created = EventData::Created {
-                        summary,
-                        status,
-                        priority: new.priority.map(|p| p.to_string()),
-                        severity: new.severity.map(|s| s.to_string()),
-                        detection_source: new.detection_source.as_str().to_string(),
+                )
+                .bind(&key)
+                .bind(number)
+                .bind(&summary)
+                .bind(&description)
+                .bind(&status)
+                .bind(category.as_str())
+                .bind(new.priority.map(|p| i64::from(p.rank())))
+                .bind(new.severity.map(|s| i64::from(s.rank())))
+                .bind(assignee)
+                .bind(actor_id)
+                .bind(new.detection_source.as_str())
+                .bind(to_db(new.detected_at.unwrap_or(now)))
+                .bind(to_db(now))
+                .fetch_one(&mut *connection)
+                .await?;
+                let mut statements = Statements::default();
+                push_names(
+                    &mut statements,
+                    "incident_services",
+                    "service",
+                    id,
+                    &services,
+                );
+                push_names(&mut statements, "incident_labels", "label", id, &labels);
+                let created = EventData::Created {
+                    summary,
+                    status,
+                    priority: new.priority.map(|p| p.to_string()),
+                    severity: new.severity.map(|s| s.to_string()),
+                    detection_source: new.detection_source.as_str().to_string(),
+                };
+                push_event(&mut statements, id, actor_id, now, &created)?;
+                if let Some(email) = &new.assignee {
+                    let assigned = EventData::Assigned {
+                        before: None,
+                        after: Some(email.trim().to_lowercase()),
                     };
-                    push_event(&mut statements, id, actor_id, now, &created)?;
-                    if let Some(email) = &new.assignee {
-                        let assigned = EventData::Assigned {
-                            before: None,
-                            after: Some(email.trim().to_lowercase()),
-                        };
-                        push_event(&mut statements, id, actor_id, now, &assigned)?;
-                    }
-                    statements.execute(connection).await?;
-                    Ok(id)
-                })
+                    push_event(&mut statements, id, actor_id, now, &assigned)?;
+                }
+                statements.execute(connection).await?;
+                Ok(id)
             })
-            .await?;
-        self.incident_by_id(id).await
+        })
+        .await
     }
 }
 

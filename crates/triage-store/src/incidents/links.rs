@@ -32,30 +32,29 @@ impl Store {
         let key = key.to_string();
         let other = other.to_string();
         let actor_id = actor.user_id;
-        let id = self
-            .write(move |connection| {
-                Box::pin(async move {
-                    let here = load_state(connection, &key).await?;
-                    let there = load_state(connection, &other).await?;
-                    if here.id == there.id {
-                        return Err(StoreError::Invalid(format!(
-                            "{} cannot be linked to itself",
-                            here.key
-                        )));
-                    }
-                    let (source, target) = match direction {
-                        LinkDirection::Outward => (&here, &there),
-                        LinkDirection::Inward => (&there, &here),
-                    };
-                    if link_exists(connection, link_type, source.id, target.id).await? {
-                        return Err(StoreError::Duplicate(format!(
-                            "{} already {} {}",
-                            source.key,
-                            link_type.phrase(LinkDirection::Outward),
-                            target.key
-                        )));
-                    }
-                    let id: i64 = sqlx::query_scalar(
+        self.write_incident(move |connection| {
+            Box::pin(async move {
+                let here = load_state(connection, &key).await?;
+                let there = load_state(connection, &other).await?;
+                if here.id == there.id {
+                    return Err(StoreError::Invalid(format!(
+                        "{} cannot be linked to itself",
+                        here.key
+                    )));
+                }
+                let (source, target) = match direction {
+                    LinkDirection::Outward => (&here, &there),
+                    LinkDirection::Inward => (&there, &here),
+                };
+                if link_exists(connection, link_type, source.id, target.id).await? {
+                    return Err(StoreError::Duplicate(format!(
+                        "{} already {} {}",
+                        source.key,
+                        link_type.phrase(LinkDirection::Outward),
+                        target.key
+                    )));
+                }
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO links (source_id, target_id, link_type, created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
@@ -66,26 +65,25 @@ impl Store {
                 .bind(to_db(now))
                 .fetch_one(&mut *connection)
                 .await?;
-                    let mut statements = Statements::default();
-                    for (side, other_side, side_direction) in [
-                        (source, target, LinkDirection::Outward),
-                        (target, source, LinkDirection::Inward),
-                    ] {
-                        let event = EventData::Linked {
-                            link_id: id,
-                            link_type,
-                            direction: side_direction,
-                            other: other_side.key.clone(),
-                        };
-                        push_event(&mut statements, side.id, actor_id, now, &event)?;
-                        push_touch(&mut statements, side.id, now);
-                    }
-                    statements.execute(connection).await?;
-                    Ok(here.id)
-                })
+                let mut statements = Statements::default();
+                for (side, other_side, side_direction) in [
+                    (source, target, LinkDirection::Outward),
+                    (target, source, LinkDirection::Inward),
+                ] {
+                    let event = EventData::Linked {
+                        link_id: id,
+                        link_type,
+                        direction: side_direction,
+                        other: other_side.key.clone(),
+                    };
+                    push_event(&mut statements, side.id, actor_id, now, &event)?;
+                    push_touch(&mut statements, side.id, now);
+                }
+                statements.execute(connection).await?;
+                Ok(here.id)
             })
-            .await?;
-        self.incident_by_id(id).await
+        })
+        .await
     }
 
     /// Removes link `link_id`, which must involve `key`.
@@ -98,52 +96,49 @@ impl Store {
     ) -> StoreResult<Incident> {
         let key = key.to_string();
         let actor_id = actor.user_id;
-        let id = self
-            .write(move |connection| {
-                Box::pin(async move {
-                    let here = load_state(connection, &key).await?;
-                    let row = sqlx::query(
-                        "SELECT l.link_type, l.source_id, l.target_id, s.key AS source_key, \
+        self.write_incident(move |connection| {
+            Box::pin(async move {
+                let here = load_state(connection, &key).await?;
+                let row = sqlx::query(
+                    "SELECT l.link_type, l.source_id, l.target_id, s.key AS source_key, \
                      t.key AS target_key FROM links l JOIN incidents s ON s.id = l.source_id \
                      JOIN incidents t ON t.id = l.target_id \
                      WHERE l.id = $1 AND (l.source_id = $2 OR l.target_id = $2)",
-                    )
-                    .bind(link_id)
-                    .bind(here.id)
-                    .fetch_optional(&mut *connection)
-                    .await?
-                    .ok_or_else(|| {
-                        StoreError::NotFound(format!("{} has no link {link_id}", here.key))
-                    })?;
-                    let stored: String = row.try_get("link_type")?;
-                    let link_type = LinkType::from_stored(&stored).ok_or_else(|| {
-                        StoreError::Invalid(format!("stored link type '{stored}'"))
-                    })?;
-                    let source: i64 = row.try_get("source_id")?;
-                    let target: i64 = row.try_get("target_id")?;
-                    let source_key: String = row.try_get("source_key")?;
-                    let target_key: String = row.try_get("target_key")?;
-                    let mut statements = Statements::default();
-                    statements.push("DELETE FROM links WHERE id = $1", vec![link_id.into()]);
-                    for (side, other, direction) in [
-                        (source, target_key, LinkDirection::Outward),
-                        (target, source_key, LinkDirection::Inward),
-                    ] {
-                        let event = EventData::Unlinked {
-                            link_id,
-                            link_type,
-                            direction,
-                            other,
-                        };
-                        push_event(&mut statements, side, actor_id, now, &event)?;
-                        push_touch(&mut statements, side, now);
-                    }
-                    statements.execute(connection).await?;
-                    Ok(here.id)
-                })
+                )
+                .bind(link_id)
+                .bind(here.id)
+                .fetch_optional(&mut *connection)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::NotFound(format!("{} has no link {link_id}", here.key))
+                })?;
+                let stored: String = row.try_get("link_type")?;
+                let link_type = LinkType::from_stored(&stored)
+                    .ok_or_else(|| StoreError::Invalid(format!("stored link type '{stored}'")))?;
+                let source: i64 = row.try_get("source_id")?;
+                let target: i64 = row.try_get("target_id")?;
+                let source_key: String = row.try_get("source_key")?;
+                let target_key: String = row.try_get("target_key")?;
+                let mut statements = Statements::default();
+                statements.push("DELETE FROM links WHERE id = $1", vec![link_id.into()]);
+                for (side, other, direction) in [
+                    (source, target_key, LinkDirection::Outward),
+                    (target, source_key, LinkDirection::Inward),
+                ] {
+                    let event = EventData::Unlinked {
+                        link_id,
+                        link_type,
+                        direction,
+                        other,
+                    };
+                    push_event(&mut statements, side, actor_id, now, &event)?;
+                    push_touch(&mut statements, side, now);
+                }
+                statements.execute(connection).await?;
+                Ok(here.id)
             })
-            .await?;
-        self.incident_by_id(id).await
+        })
+        .await
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use futures_util::future::BoxFuture;
+
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::incident::DetectionSource;
 use triage_core::link::{LinkDirection, LinkType};
@@ -23,9 +25,16 @@ impl Store {
         load_incident(&mut connection, id).await
     }
 
-    /// The incident as it is after a write: read on the read pool, so the serialized
-    /// write stays short. It reflects that write and possibly later ones.
-    pub(crate) async fn incident_by_id(&self, id: i64) -> StoreResult<Incident> {
+    /// Runs a write that changes one incident (`work` answers its id) and returns the
+    /// incident as it is afterwards, read on the read pool so that the serialized write
+    /// stays short: it reflects that write and possibly later ones.
+    pub(crate) async fn write_incident<F>(&self, work: F) -> StoreResult<Incident>
+    where
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, StoreResult<i64>>
+            + Send
+            + 'static,
+    {
+        let id = self.write(work).await?;
         let mut connection = self.read.acquire().await?;
         load_incident(&mut connection, id).await
     }

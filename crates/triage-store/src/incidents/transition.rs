@@ -45,47 +45,45 @@ impl Store {
         let key = key.to_string();
         let actor = actor.clone();
         let store = self.clone();
-        let id = self
-            .write(move |connection| {
-                Box::pin(async move {
-                    let (state, facts) = gather(connection, &key, &actor).await?;
-                    check_version(&state, expected_version)?;
-                    let workflow = store.workflow();
-                    let request = TransitionRequest {
-                        name: input.name.as_deref().unwrap_or_default(),
-                        resolution: input.resolution.as_deref(),
-                        comment: input.comment.as_deref(),
-                    };
-                    let plan = match &input.name {
-                        Some(_) => workflow.plan(&state.status, request, &facts)?,
-                        None => {
-                            let resolving = workflow.resolving_transition(&state.status)?;
-                            workflow.plan_transition(&state.status, resolving, request, &facts)?
-                        }
-                    };
-                    let mut statements = Statements::default();
-                    push_apply(&mut statements, &state, &plan, now);
-                    let comment = input.comment.filter(|c| !c.trim().is_empty());
-                    if let Some(body) = &comment {
-                        push_comment(&mut statements, state.id, actor.user_id, body, now);
+        self.write_incident(move |connection| {
+            Box::pin(async move {
+                let (state, facts) = gather(connection, &key, &actor).await?;
+                check_version(&state, expected_version)?;
+                let workflow = store.workflow();
+                let request = TransitionRequest {
+                    name: input.name.as_deref().unwrap_or_default(),
+                    resolution: input.resolution.as_deref(),
+                    comment: input.comment.as_deref(),
+                };
+                let plan = match &input.name {
+                    Some(_) => workflow.plan(&state.status, request, &facts)?,
+                    None => {
+                        let resolving = workflow.resolving_transition(&state.status)?;
+                        workflow.plan_transition(&state.status, resolving, request, &facts)?
                     }
-                    let event = EventData::StatusChanged {
-                        transition: plan.transition.clone(),
-                        from: plan.from.clone(),
-                        to: plan.to.clone(),
-                        resolution: match &plan.resolution {
-                            ResolutionChange::Set(resolution) => Some(resolution.clone()),
-                            _ => None,
-                        },
-                        comment,
-                    };
-                    push_event(&mut statements, state.id, actor.user_id, now, &event)?;
-                    statements.execute(connection).await?;
-                    Ok(state.id)
-                })
+                };
+                let mut statements = Statements::default();
+                push_apply(&mut statements, &state, &plan, now);
+                let comment = input.comment.filter(|c| !c.trim().is_empty());
+                if let Some(body) = &comment {
+                    push_comment(&mut statements, state.id, actor.user_id, body, now);
+                }
+                let event = EventData::StatusChanged {
+                    transition: plan.transition.clone(),
+                    from: plan.from.clone(),
+                    to: plan.to.clone(),
+                    resolution: match &plan.resolution {
+                        ResolutionChange::Set(resolution) => Some(resolution.clone()),
+                        _ => None,
+                    },
+                    comment,
+                };
+                push_event(&mut statements, state.id, actor.user_id, now, &event)?;
+                statements.execute(connection).await?;
+                Ok(state.id)
             })
-            .await?;
-        self.incident_by_id(id).await
+        })
+        .await
     }
 
     /// The transitions from the incident's status, each allowed for `actor` or not (with

@@ -84,6 +84,16 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
             env!("CARGO_PKG_VERSION"),
             args.db
         );
+        let strays = store
+            .statuses_outside_workflow()
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        for (status, count) in strays {
+            eprintln!(
+                "warning: {count} incident(s) are in status '{status}', which the workflow does \
+                 not have; no transition leaves it until the workflow lists it again"
+            );
+        }
         let has_users = store
             .has_users()
             .await
