@@ -35,6 +35,13 @@ fn health_needs_no_token_but_the_api_does() {
     assert_error(&answer, 401, "unauthorized", "must be 'Bearer <token>'");
     let answer = app.get(&app.admin, "/api/v1/nothing-here");
     assert_error(&answer, 404, "not_found", "no such route");
+    let answer = app.delete(&app.admin, "/api/v1/incidents");
+    assert_error(
+        &answer,
+        405,
+        "method_not_allowed",
+        "does not take that method",
+    );
 }
 
 #[test]
