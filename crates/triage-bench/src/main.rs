@@ -146,7 +146,11 @@ fn main() {
             "q=checkout&limit=50".to_string(),
         ),
         (
-            "text q=no-such-words (scans all)",
+            "text q=#10012345 (one match)",
+            "q=%2310012345&limit=50".to_string(),
+        ),
+        (
+            "text q=no-such-words (no match)",
             "q=no-such-words&limit=50".to_string(),
         ),
     ];

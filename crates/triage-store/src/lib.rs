@@ -16,6 +16,7 @@ mod error;
 mod groups;
 mod incidents;
 mod model;
+mod search;
 mod sql;
 mod time;
 mod tokens;

@@ -7,6 +7,7 @@
 //! thousands of durable writes a second.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Executor};
@@ -74,8 +75,10 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task on `connection`.
-    pub fn start(connection: AnyConnection) -> Writer {
+    /// Starts the writer task on `connection`. When `restart_log` is set, the writer
+    /// copies the write-ahead log's last frames back between two batches, so that its
+    /// next write starts the log over (see `checkpoint_in_background`).
+    pub fn start(connection: AnyConnection, restart_log: Arc<AtomicBool>) -> Writer {
         let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
         // The writer gets a thread of its own: every statement of a write is a round trip
         // to SQLite's worker thread, and on the shared runtime each wake-up would queue
@@ -87,7 +90,7 @@ impl Writer {
                     .enable_all()
                     .build()
                     .expect("a runtime for the writer")
-                    .block_on(run(connection, receiver));
+                    .block_on(run(connection, receiver, restart_log));
             })
             .expect("the writer thread");
         Writer { jobs }
@@ -110,7 +113,11 @@ fn stopped() -> StoreError {
     StoreError::Database(Arc::new(sqlx::Error::PoolClosed))
 }
 
-async fn run(mut connection: AnyConnection, mut receiver: mpsc::Receiver<Box<dyn Job>>) {
+async fn run(
+    mut connection: AnyConnection,
+    mut receiver: mpsc::Receiver<Box<dyn Job>>,
+    restart_log: Arc<AtomicBool>,
+) {
     let mut since_optimize = 0;
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
@@ -122,6 +129,11 @@ async fn run(mut connection: AnyConnection, mut receiver: mpsc::Receiver<Box<dyn
         }
         since_optimize += batch.len();
         commit_batch(&mut connection, batch).await;
+        if restart_log.swap(false, Ordering::Relaxed)
+            && let Err(error) = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").await
+        {
+            tracing::warn!(%error, "checkpointing the write-ahead log failed");
+        }
         if since_optimize >= WRITES_BETWEEN_OPTIMIZE {
             since_optimize = 0;
             if let Err(error) = connection.execute("PRAGMA optimize = 0x10002").await {

@@ -10,6 +10,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{Incident, Page};
 
 use super::load::load_incidents;
+use crate::search::{self, Strategy, text_condition};
 use crate::sql::{Value, bind_all};
 
 /// The most incidents one page holds.
@@ -116,15 +117,10 @@ impl Conditions {
         format!("${}", self.params.len())
     }
 
-    /// Incidents whose key, summary or description contain `text`, any case. A scan:
-    /// see docs/benchmarks.md for what it costs and what replaces it.
-    fn text(&mut self, text: &str) {
-        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-        let p = self.param(Value::from(pattern));
-        self.clauses.push(format!(
-            "(LOWER(i.key) LIKE {p} ESCAPE '\\' OR LOWER(i.summary) LIKE {p} ESCAPE '\\' \
-             OR LOWER(i.description) LIKE {p} ESCAPE '\\')"
-        ));
+    /// Incidents whose key, summary or description contain `text`, any case.
+    fn text(&mut self, text: &str, strategy: Strategy) {
+        let clause = text_condition(strategy, text, |value| self.param(value));
+        self.clauses.push(clause);
     }
 
     fn any_of(&mut self, column: &str, values: Vec<Value>) {
@@ -200,8 +196,11 @@ impl Store {
                 "EXISTS (SELECT 1 FROM incident_labels l WHERE l.incident_id = i.id AND l.label = {p})"
             ));
         }
+        let mut connection = self.read.acquire().await?;
         if let Some(text) = filter.text.filter(|t| !t.trim().is_empty()) {
-            conditions.text(text.trim());
+            let text = text.trim();
+            let strategy = search::strategy(&mut connection, self.search.is_some(), text).await?;
+            conditions.text(text, strategy);
         }
         let expression = request.sort.expression();
         let (compare, direction) = match request.order {
@@ -227,7 +226,6 @@ impl Store {
              ORDER BY {expression} {direction}, i.id {direction} LIMIT {limit}"
         );
         let query = bind_all(sqlx::query(AssertSqlSafe(sql)), conditions.params);
-        let mut connection = self.read.acquire().await?;
         let rows = query.fetch_all(&mut *connection).await?;
         let mut keys: Vec<(i64, i64)> = rows
             .iter()
@@ -272,10 +270,4 @@ fn parse_cursor(cursor: &str) -> StoreResult<(i64, i64)> {
         value.parse().map_err(|_| invalid())?,
         id.parse().map_err(|_| invalid())?,
     ))
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
