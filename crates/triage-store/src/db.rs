@@ -1,39 +1,18 @@
-//! Opening the database: the URL, the connection settings, migrations, and the
-//! [`Store`] handle every operation hangs off.
+//! The [`Store`] handle every operation hangs off: which backend it is, how a write
+//! becomes one transaction, and what both backends share (migrations, health).
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::future::BoxFuture;
-use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Connection, Executor, SqlSafeStr};
+use sqlx::{AnyConnection, AnyPool, SqlSafeStr};
 use triage_core::workflow::Workflow;
 
 use crate::error::{StoreError, StoreResult};
-use crate::search::{Indexer, SearchFile, index_in_background};
+use crate::search::Indexer;
 use crate::writer::Writer;
-
-/// The SQLite schema, oldest first. Embedded, so the binary carries its migrations.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "initial",
-        include_str!("../migrations/sqlite/0001_initial.sql"),
-    ),
-    (
-        2,
-        "search queue",
-        include_str!("../migrations/sqlite/0002_search_queue.sql"),
-    ),
-];
-
-/// Settings applied to every SQLite connection: durable commits, a write-ahead log so
-/// readers never wait for the writer, enforced foreign keys, and a wait instead of an
-/// error when another process holds the write lock.
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-     PRAGMA synchronous = FULL;";
+use crate::{postgres, sqlite};
 
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -41,8 +20,9 @@ pub struct StoreOptions {
     pub key_prefix: String,
     /// The workflow incidents follow.
     pub workflow: Arc<Workflow>,
-    /// Read connections.
-    pub readers: u32,
+    /// Connections: SQLite's readers (the writer has its own; 4 unless set), or
+    /// PostgreSQL's pool for reads and writes (16 unless set).
+    pub connections: Option<u32>,
 }
 
 impl Default for StoreOptions {
@@ -50,7 +30,7 @@ impl Default for StoreOptions {
         Self {
             key_prefix: "INC".to_string(),
             workflow: Arc::new(Workflow::builtin()),
-            readers: 4,
+            connections: None,
         }
     }
 }
@@ -58,83 +38,77 @@ impl Default for StoreOptions {
 /// The handle to the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
+    /// Reads; on PostgreSQL, writes too.
     pub(crate) read: AnyPool,
-    writer: Writer,
+    writes: Writes,
     pub(crate) options: Arc<StoreOptions>,
     /// The text search index; none for an in-memory database, which searches row by row.
     pub(crate) search: Option<Arc<Indexer>>,
 }
 
-/// Turns what a user passes to `--db` into a connection URL: a `sqlite:` URL as it is,
-/// anything else as the path of a SQLite file (created if missing).
-pub fn database_url(db: &str) -> String {
-    if db.starts_with("sqlite:") {
-        db.to_string()
-    } else {
-        format!("sqlite://{db}?mode=rwc")
+/// The database behind a store, chosen once from the `--db` value: a `postgres://` URL,
+/// or a `sqlite:` URL or file path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `db` fit to print: the password of a URL (`postgres://user:secret@host`) is hidden.
+pub fn redact_password(db: &str) -> String {
+    let Some((scheme, rest)) = db.split_once("://") else {
+        return db.to_string();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return db.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => db.to_string(),
     }
 }
 
+/// How writes reach the database.
+#[derive(Clone)]
+enum Writes {
+    /// SQLite: through the one writer, gathered into shared commits.
+    Grouped(Writer),
+    /// PostgreSQL: each in its own transaction on a pooled connection.
+    Pooled,
+}
+
 impl Store {
-    /// Opens (creating if needed) the database at `db`, applies migrations and starts
-    /// the writer.
+    /// Opens the database `db` names (creating a SQLite file if needed) and applies
+    /// migrations.
     pub async fn open(db: &str, options: StoreOptions) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         triage_core::incident::parse_prefix(&options.key_prefix)?;
-        let url = database_url(db);
-        let mut writer = AnyConnection::connect(&url).await?;
-        writer.execute("PRAGMA journal_mode = WAL").await?;
-        // Checkpoints run beside the writer (see `checkpoint_in_background`), not inside
-        // its commits, where they would stall every write queued behind them.
-        writer.execute("PRAGMA wal_autocheckpoint = 0").await?;
-        // When the log starts over, its file is cut back to this size.
-        writer
-            .execute("PRAGMA journal_size_limit = 67108864")
-            .await?;
-        // Statistics for the query planner: sampled (cheap), refreshed as data grows.
-        writer
-            .execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
-            .await?;
-        writer.execute(SQLITE_PRAGMAS).await?;
-        migrator()
-            .run(&mut writer)
-            .await
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
-        let search_file = SearchFile::beside(&url);
-        if let Some(file) = &search_file {
-            file.prepare().await?;
-        }
-        let attach = search_file.as_ref().map(SearchFile::attach);
-        let read = AnyPoolOptions::new()
-            .max_connections(options.readers.max(1))
-            .after_connect(move |connection, _| {
-                let attach = attach.clone();
-                Box::pin(async move {
-                    connection.execute(SQLITE_PRAGMAS).await?;
-                    if let Some(attach) = attach {
-                        connection.execute(AssertSqlSafe(attach)).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
-        let restart_log = Arc::new(AtomicBool::new(false));
-        checkpoint_in_background(read.clone(), restart_log.clone());
-        let search = match &search_file {
-            Some(file) => {
-                let indexer = Arc::new(Indexer::open(file).await?);
-                index_in_background(indexer.clone(), read.clone());
-                Some(indexer)
+        let store = if postgres::is_url(db) {
+            let pool = postgres::open(db, options.connections.unwrap_or(16)).await?;
+            Store {
+                read: pool,
+                writes: Writes::Pooled,
+                options: Arc::new(options),
+                search: None,
             }
-            None => None,
+        } else {
+            let opened = sqlite::open(&sqlite::url(db), options.connections.unwrap_or(4)).await?;
+            Store {
+                read: opened.read,
+                writes: Writes::Grouped(opened.writer),
+                options: Arc::new(options),
+                search: opened.search,
+            }
         };
-        Ok(Store {
-            read,
-            writer: Writer::start(writer, restart_log),
-            options: Arc::new(options),
-            search,
-        })
+        Ok(store)
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self.writes {
+            Writes::Grouped(_) => Backend::Sqlite,
+            Writes::Pooled => Backend::Postgres,
+        }
     }
 
     pub fn workflow(&self) -> &Workflow {
@@ -151,7 +125,16 @@ impl Store {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
-        self.writer.write(work).await
+        match &self.writes {
+            Writes::Grouped(writer) => writer.write(work).await,
+            Writes::Pooled => {
+                let mut transaction = self.read.begin().await?;
+                // An error drops the transaction, which rolls it back.
+                let value = work(&mut transaction).await?;
+                transaction.commit().await?;
+                Ok(value)
+            }
+        }
     }
 
     /// Whether the database answers, to reads and through the writer.
@@ -180,19 +163,16 @@ impl Store {
             .collect())
     }
 
-    /// Writes a consistent copy of the database to the new file `path` while the store
-    /// stays open for reads and writes (SQLite's `VACUUM INTO`: one read transaction).
+    /// Writes a consistent copy of a SQLite database to the new file `path` while the
+    /// store stays open for reads and writes. PostgreSQL has its own tools for that.
     pub async fn backup_to(&self, path: &str) -> StoreResult<()> {
-        if std::path::Path::new(path).exists() {
-            return Err(StoreError::Invalid(format!(
-                "{path} already exists: back up to a new file"
-            )));
+        match self.backend() {
+            Backend::Sqlite => sqlite::backup(&self.read, path).await,
+            Backend::Postgres => Err(StoreError::Invalid(
+                "backup copies SQLite databases; back up PostgreSQL with pg_dump (see docs/operations.md)"
+                    .to_string(),
+            )),
         }
-        sqlx::query("VACUUM INTO $1")
-            .bind(path)
-            .execute(&self.read)
-            .await?;
-        Ok(())
     }
 
     /// Indexes for search every incident changed so far; the index otherwise follows
@@ -210,49 +190,10 @@ impl Store {
     }
 }
 
-/// How often the write-ahead log is copied back into the database file.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// Log frames (4 KiB pages) after which the log should start over.
-const RESTART_LOG_AT: i64 = 4096;
-
-/// Copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`], on a
-/// read connection: a passive checkpoint never blocks the writer or readers.
-///
-/// The log starts over only when a write begins with every frame already copied back,
-/// and under a steady stream of writes a checkpoint beside the writer never catches the
-/// log's end: the log would grow without bound, and every page read would search a
-/// longer index. So once the log holds [`RESTART_LOG_AT`] frames, this asks the writer
-/// (through `restart_log`) to copy the few frames left between two batches itself; its
-/// next write then starts the log over. Ends when the pool closes.
-fn checkpoint_in_background(pool: AnyPool, restart_log: Arc<AtomicBool>) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            if pool.is_closed() {
-                break;
-            }
-            let checkpoint = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
-                .fetch_one(&pool)
-                .await;
-            match checkpoint {
-                Ok((_busy, log, _copied)) => {
-                    if log >= RESTART_LOG_AT {
-                        restart_log.store(true, Ordering::Relaxed);
-                    }
-                }
-                Err(_) if pool.is_closed() => break,
-                Err(error) => tracing::warn!(%error, "checkpointing the write-ahead log failed"),
-            }
-        }
-    });
-}
-
-fn migrator() -> Migrator {
+/// Embedded migrations, `(version, description, sql)` oldest first, as a migrator.
+pub(crate) fn migrator(migrations: &'static [(i64, &str, &str)]) -> Migrator {
     Migrator::with_migrations(
-        SQLITE_MIGRATIONS
+        migrations
             .iter()
             .map(|(version, description, sql)| {
                 Migration::new(
@@ -265,4 +206,22 @@ fn migrator() -> Migrator {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn passwords_are_hidden_and_nothing_else() {
+        assert_eq!(
+            redact_password("postgres://triage:s3cret@db.internal:5432/triage"),
+            "postgres://triage:***@db.internal:5432/triage"
+        );
+        assert_eq!(
+            redact_password("postgres://postgres@127.0.0.1/triage"),
+            "postgres://postgres@127.0.0.1/triage"
+        );
+        assert_eq!(redact_password("/var/lib/triage.db"), "/var/lib/triage.db");
+    }
 }

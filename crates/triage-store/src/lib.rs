@@ -1,11 +1,12 @@
-//! Persistence for Triage: one query layer over the database, migrations, and the
-//! append-only timeline.
+//! Persistence for Triage: one query layer over SQLite or PostgreSQL (chosen once, from
+//! the `--db` value), migrations for each, and the append-only timeline.
 //!
-//! Every write goes through [`Store::write`], which runs it in one transaction on the
-//! single writer connection; concurrent writes are committed together (group commit),
-//! each isolated by a savepoint, so a refused write changes nothing and an accepted one
-//! is on disk when the call returns. Reads use a separate pool and see every committed
-//! write.
+//! Every write goes through [`Store::write`], which runs it in one transaction. On SQLite
+//! that is the single writer connection: concurrent writes are committed together (group
+//! commit), each isolated by a savepoint. On PostgreSQL each write has a pooled
+//! connection and a transaction of its own, and locks the incidents it changes, so
+//! several servers can share the database. Either way a refused write changes nothing
+//! and an accepted one is on disk when the call returns.
 //!
 //! Operations that change an incident load what they need inside the transaction, ask
 //! `triage-core` for the decision, then apply it together with its timeline event.
@@ -16,15 +17,17 @@ mod error;
 mod groups;
 mod incidents;
 mod model;
+mod postgres;
 mod search;
 mod sql;
+mod sqlite;
 mod time;
 mod tokens;
 mod users;
 mod writer;
 
 pub use actor::Actor;
-pub use db::{Store, StoreOptions};
+pub use db::{Backend, Store, StoreOptions, redact_password};
 pub use error::StoreError;
 pub use incidents::{
     AssigneeFilter, AvailableTransition, IncidentChanges, IncidentFilter, ListRequest, NewIncident,

@@ -198,6 +198,9 @@ pub(crate) enum Strategy {
     Scan,
     /// Look the text up in the index: best when matches are rare.
     Index,
+    /// PostgreSQL: `ILIKE`, which its trigram indexes answer (the planner picks between
+    /// them and reading in list order).
+    Trigram,
 }
 
 /// Matches at which text counts as common (see [`Strategy`]).
@@ -209,6 +212,9 @@ pub(crate) async fn strategy(
     indexed: bool,
     text: &str,
 ) -> StoreResult<Strategy> {
+    if connection.backend_name() == "PostgreSQL" {
+        return Ok(Strategy::Trigram);
+    }
     if !indexed || text.chars().count() < MIN_INDEXED_CHARS {
         return Ok(Strategy::Scan);
     }
@@ -240,13 +246,20 @@ pub(crate) fn text_condition(
     mut param: impl FnMut(Value) -> String,
 ) -> String {
     let pattern = param(Value::from(format!("%{}%", escape_like(text))));
+    // SQLite's LIKE ignores (ASCII) case; PostgreSQL's ILIKE is its equivalent.
+    let operator = if strategy == Strategy::Trigram {
+        "ILIKE"
+    } else {
+        "LIKE"
+    };
     let like = |alias: &str| {
         format!(
-            "({alias}.key LIKE {pattern} ESCAPE '\\' OR {alias}.summary LIKE {pattern} ESCAPE '\\' \
-             OR {alias}.description LIKE {pattern} ESCAPE '\\')"
+            "({alias}.key {operator} {pattern} ESCAPE '\\' \
+             OR {alias}.summary {operator} {pattern} ESCAPE '\\' \
+             OR {alias}.description {operator} {pattern} ESCAPE '\\')"
         )
     };
-    if strategy == Strategy::Scan {
+    if strategy != Strategy::Index {
         return like("i");
     }
     let phrase = param(Value::from(phrase(text)));

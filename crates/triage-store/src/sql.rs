@@ -1,6 +1,6 @@
 //! SQL building blocks shared by the queries: parameter values of mixed types, and
-//! [`Statements`], which gathers the statements of one write and sends them to the
-//! database in a single round trip.
+//! [`Statements`], which gathers the statements of one write and sends them to SQLite in
+//! a single round trip.
 //!
 //! On SQLite every round trip is a hand-off to the connection's worker thread and back;
 //! a write that needs six statements and sends them one by one spends most of its time
@@ -63,33 +63,50 @@ pub(crate) fn bind_all<'q>(
     query
 }
 
-/// The statements of one write, each written with its own `$1…$n`, renumbered as they
-/// are added so that they can run as one multi-statement query.
+/// The statements of one write, each written with its own `$1…$n`. On SQLite they are
+/// renumbered into one multi-statement query, one round trip; PostgreSQL takes one
+/// statement per prepared query, so there they run one by one.
 #[derive(Debug, Default)]
 pub(crate) struct Statements {
-    sql: String,
-    values: Vec<Value>,
+    statements: Vec<(String, Vec<Value>)>,
 }
 
 impl Statements {
     pub fn push(&mut self, sql: &str, values: Vec<Value>) {
-        let offset = self.values.len();
-        if !self.sql.is_empty() {
-            self.sql.push_str(";\n");
-        }
-        self.sql.push_str(&renumber(sql, offset));
-        self.values.extend(values);
+        self.statements.push((sql.to_string(), values));
     }
 
-    /// Runs every statement, in order, in one round trip.
+    /// Runs every statement, in order.
     pub async fn execute(self, connection: &mut AnyConnection) -> StoreResult<()> {
-        if self.sql.is_empty() {
+        if connection.backend_name() == "SQLite" {
+            let (sql, values) = self.joined();
+            if !sql.is_empty() {
+                bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+                    .execute(&mut *connection)
+                    .await?;
+            }
             return Ok(());
         }
-        bind_all(sqlx::query(AssertSqlSafe(self.sql)), self.values)
-            .execute(&mut *connection)
-            .await?;
+        for (sql, values) in self.statements {
+            bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+                .execute(&mut *connection)
+                .await?;
+        }
         Ok(())
+    }
+
+    /// One multi-statement query, its placeholders numbered through.
+    fn joined(self) -> (String, Vec<Value>) {
+        let mut sql = String::new();
+        let mut all = Vec::new();
+        for (statement, values) in self.statements {
+            if !sql.is_empty() {
+                sql.push_str(";\n");
+            }
+            sql.push_str(&renumber(&statement, all.len()));
+            all.extend(values);
+        }
+        (sql, all)
     }
 }
 
@@ -131,7 +148,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statements_are_renumbered_as_they_are_added() {
+    fn statements_are_renumbered_when_joined() {
         let mut statements = Statements::default();
         statements.push(
             "UPDATE t SET a = $1 WHERE id = $2",
@@ -141,11 +158,12 @@ mod tests {
             "INSERT INTO e VALUES ($1, $2, $1)",
             vec!["x".into(), 3.into()],
         );
+        let (sql, values) = statements.joined();
         assert_eq!(
-            statements.sql,
+            sql,
             "UPDATE t SET a = $1 WHERE id = $2;\nINSERT INTO e VALUES ($3, $4, $3)"
         );
-        assert_eq!(statements.values.len(), 4);
+        assert_eq!(values.len(), 4);
     }
 
     #[test]

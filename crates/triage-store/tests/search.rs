@@ -1,5 +1,6 @@
-//! Text search: exact whether or not the index has caught up, through edits, and when
-//! the index file is lost or was left ahead of a database restored from a backup.
+//! Text search: the same answers on both backends; on SQLite, exact whether or not the
+//! index has caught up, through edits, and when the index file is lost or was left ahead
+//! of a database restored from a backup.
 
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use triage_core::incident::DetectionSource;
 use triage_store::{
     Actor, IncidentChanges, IncidentFilter, ListRequest, NewIncident, Store, StoreOptions,
 };
+use triage_testdb::{Backend, TestDb, on_both_backends_async};
 
 fn now() -> Timestamp {
     "2026-11-22T10:00:00Z".parse().unwrap()
@@ -85,10 +87,9 @@ async fn assert_searches(store: &Store) {
     assert!(search(store, "\"").await.is_empty());
 }
 
-#[tokio::test]
-async fn search_is_exact_before_and_after_indexing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir.path().join("triage.db")).await;
+async fn search_is_exact_before_and_after_indexing(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = Store::open(&db.db, StoreOptions::default()).await.unwrap();
     let (actor, _) = admin(&store).await;
     populate(&store, &actor).await;
     assert_searches(&store).await;
@@ -96,10 +97,9 @@ async fn search_is_exact_before_and_after_indexing() {
     assert_searches(&store).await;
 }
 
-#[tokio::test]
-async fn an_edited_incident_is_found_by_its_new_text_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir.path().join("triage.db")).await;
+async fn an_edited_incident_is_found_by_its_new_text_only(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = Store::open(&db.db, StoreOptions::default()).await.unwrap();
     let (actor, _) = admin(&store).await;
     populate(&store, &actor).await;
     store.refresh_search_index().await.unwrap();
@@ -119,6 +119,13 @@ async fn an_edited_incident_is_found_by_its_new_text_only() {
     assert_eq!(search(&store, "gateway").await, ["INC-1"]);
     assert_eq!(search(&store, "checkout").await, ["INC-3"]);
 }
+
+on_both_backends_async!(
+    search_is_exact_before_and_after_indexing,
+    an_edited_incident_is_found_by_its_new_text_only,
+);
+
+// The index file is SQLite's; PostgreSQL's trigram indexes are part of its database.
 
 #[tokio::test]
 async fn a_lost_index_file_is_rebuilt() {

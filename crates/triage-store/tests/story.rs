@@ -1,4 +1,5 @@
-//! The storage story: what the store promises, checked on a real SQLite file.
+//! The storage story: what the store promises, checked on a real SQLite file and a real
+//! PostgreSQL database.
 
 use std::collections::BTreeSet;
 
@@ -10,16 +11,14 @@ use triage_store::{
     Actor, IncidentFilter, ListRequest, NewIncident, NewUser, Store, StoreError, StoreOptions,
     TransitionInput,
 };
+use triage_testdb::{Backend, TestDb, on_both_backends_async};
 
 fn now() -> Timestamp {
     "2026-11-22T10:00:00Z".parse().unwrap()
 }
 
-async fn open(dir: &tempfile::TempDir) -> Store {
-    let path = dir.path().join("triage.db");
-    Store::open(path.to_str().unwrap(), StoreOptions::default())
-        .await
-        .unwrap()
+async fn open(db: &TestDb) -> Store {
+    Store::open(&db.db, StoreOptions::default()).await.unwrap()
 }
 
 async fn admin(store: &Store) -> Actor {
@@ -45,10 +44,9 @@ fn new_incident(summary: &str) -> NewIncident {
     }
 }
 
-#[tokio::test]
-async fn concurrent_creations_get_distinct_contiguous_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn concurrent_creations_get_distinct_contiguous_keys(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = open(&db).await;
     let actor = admin(&store).await;
     let mut tasks = Vec::new();
     for n in 0..200 {
@@ -70,10 +68,9 @@ async fn concurrent_creations_get_distinct_contiguous_keys() {
     assert_eq!(keys, expected);
 }
 
-#[tokio::test]
-async fn a_refused_write_in_a_batch_changes_nothing_and_spares_the_others() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn a_refused_write_in_a_batch_changes_nothing_and_spares_the_others(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = open(&db).await;
     let actor = admin(&store).await;
     let incident = store
         .create_incident(new_incident("DB down"), &actor, now())
@@ -129,10 +126,9 @@ async fn a_refused_write_in_a_batch_changes_nothing_and_spares_the_others() {
     assert_eq!(store.timeline(&key).await.unwrap().len(), 11);
 }
 
-#[tokio::test]
-async fn stale_versions_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn stale_versions_are_refused(backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = open(&db).await;
     let actor = admin(&store).await;
     let incident = store
         .create_incident(new_incident("DB down"), &actor, now())
@@ -156,12 +152,10 @@ async fn stale_versions_are_refused() {
     );
 }
 
-#[tokio::test]
-async fn the_timeline_is_append_only_in_the_database_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("triage.db");
+async fn the_timeline_is_append_only_in_the_database_itself(backend: Backend) {
+    let db = TestDb::new(backend);
     {
-        let store = open(&dir).await;
+        let store = open(&db).await;
         let actor = admin(&store).await;
         store
             .create_incident(new_incident("DB down"), &actor, now())
@@ -171,8 +165,7 @@ async fn the_timeline_is_append_only_in_the_database_itself() {
     }
     sqlx::any::install_default_drivers();
     use sqlx::Connection;
-    let url = format!("sqlite://{}", path.display());
-    let mut connection = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let mut connection = sqlx::AnyConnection::connect(&db.url).await.unwrap();
     for statement in ["UPDATE events SET kind = 'x'", "DELETE FROM events"] {
         let error = sqlx::query(statement)
             .execute(&mut connection)
@@ -185,11 +178,10 @@ async fn the_timeline_is_append_only_in_the_database_itself() {
     }
 }
 
-#[tokio::test]
-async fn data_survives_reopening() {
-    let dir = tempfile::tempdir().unwrap();
+async fn data_survives_reopening(backend: Backend) {
+    let db = TestDb::new(backend);
     let key = {
-        let store = open(&dir).await;
+        let store = open(&db).await;
         let actor = admin(&store).await;
         store
             .create_user(
@@ -210,7 +202,7 @@ async fn data_survives_reopening() {
         store.close().await;
         incident.key
     };
-    let store = open(&dir).await;
+    let store = open(&db).await;
     let incident = store.incident(&key).await.unwrap();
     assert_eq!(incident.summary, "DB down");
     let viewer = store.user("viewer@example.com").await.unwrap();
@@ -229,12 +221,10 @@ async fn data_survives_reopening() {
     assert_eq!(page.items.len(), 1);
 }
 
-#[tokio::test]
-async fn statuses_missing_from_a_new_workflow_are_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("triage.db");
+async fn statuses_missing_from_a_new_workflow_are_reported(backend: Backend) {
+    let db = TestDb::new(backend);
     {
-        let store = open(&dir).await;
+        let store = open(&db).await;
         let actor = admin(&store).await;
         let incident = store
             .create_incident(new_incident("DB down"), &actor, now())
@@ -265,10 +255,19 @@ async fn statuses_missing_from_a_new_workflow_are_reported() {
         workflow: std::sync::Arc::new(smaller),
         ..StoreOptions::default()
     };
-    let store = Store::open(path.to_str().unwrap(), options).await.unwrap();
+    let store = Store::open(&db.db, options).await.unwrap();
     assert_eq!(
         store.statuses_outside_workflow().await.unwrap(),
         vec![("False Alarm".to_string(), 1)]
     );
     store.ping().await.unwrap();
 }
+
+on_both_backends_async!(
+    concurrent_creations_get_distinct_contiguous_keys,
+    a_refused_write_in_a_batch_changes_nothing_and_spares_the_others,
+    stale_versions_are_refused,
+    the_timeline_is_append_only_in_the_database_itself,
+    data_survives_reopening,
+    statuses_missing_from_a_new_workflow_are_reported,
+);

@@ -1,12 +1,12 @@
 //! Tokens and roles: who may call what.
 
 use serde_json::json;
+use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::{TestApp, assert_error};
 
-#[test]
-fn health_needs_no_token_but_the_api_does() {
-    let app = TestApp::spawn();
+fn health_needs_no_token_but_the_api_does(backend: Backend) {
+    let app = TestApp::spawn(backend);
     let (status, body) = app.raw("GET", "/health", None, None, &[]);
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
@@ -44,9 +44,8 @@ fn health_needs_no_token_but_the_api_does() {
     );
 }
 
-#[test]
-fn a_viewer_reads_but_cannot_write() {
-    let app = TestApp::spawn();
+fn a_viewer_reads_but_cannot_write(backend: Backend) {
+    let app = TestApp::spawn(backend);
     app.incident(json!({ "summary": "DB down" }));
     let viewer = app.user("viewer@example.com", "viewer", &[]);
     assert_eq!(app.get(&viewer, "/api/v1/incidents/INC-1").0, 200);
@@ -91,9 +90,8 @@ fn a_viewer_reads_but_cannot_write() {
     assert_eq!(app.snapshot(), before);
 }
 
-#[test]
-fn a_revoked_token_stops_working_and_only_owners_or_admins_revoke() {
-    let app = TestApp::spawn();
+fn a_revoked_token_stops_working_and_only_owners_or_admins_revoke(backend: Backend) {
+    let app = TestApp::spawn(backend);
     let alice = app.user("alice@example.com", "responder", &[]);
     let bob = app.user("bob@example.com", "responder", &[]);
     let (_, tokens) = app.get(&alice, "/api/v1/tokens");
@@ -129,9 +127,8 @@ fn a_revoked_token_stops_working_and_only_owners_or_admins_revoke() {
     );
 }
 
-#[test]
-fn deactivated_users_tokens_stop_working() {
-    let app = TestApp::spawn();
+fn deactivated_users_tokens_stop_working(backend: Backend) {
+    let app = TestApp::spawn(backend);
     let alice = app.user("alice@example.com", "responder", &[]);
     let (status, _) = app.patch(
         &app.admin,
@@ -141,3 +138,10 @@ fn deactivated_users_tokens_stop_working() {
     assert_eq!(status, 200);
     assert_eq!(app.get(&alice, "/api/v1/me").0, 401);
 }
+
+on_both_backends!(
+    health_needs_no_token_but_the_api_does,
+    a_viewer_reads_but_cannot_write,
+    a_revoked_token_stops_working_and_only_owners_or_admins_revoke,
+    deactivated_users_tokens_stop_working,
+);

@@ -1,18 +1,18 @@
 //! Bad input gets a clear 4xx and changes nothing: checked on the database itself.
 
 use serde_json::json;
+use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::{TestApp, assert_error};
 
-fn app_with_incident() -> TestApp {
-    let app = TestApp::spawn();
+fn app_with_incident(backend: Backend) -> TestApp {
+    let app = TestApp::spawn(backend);
     app.incident(json!({ "summary": "DB down", "priority": "P2" }));
     app
 }
 
-#[test]
-fn malformed_json_is_a_400() {
-    let app = app_with_incident();
+fn malformed_json_is_a_400(backend: Backend) {
+    let app = app_with_incident(backend);
     let before = app.snapshot();
     let answer = app.raw(
         "POST",
@@ -25,9 +25,8 @@ fn malformed_json_is_a_400() {
     assert_eq!(app.snapshot(), before);
 }
 
-#[test]
-fn wrong_types_and_unknown_fields_are_422_naming_the_problem() {
-    let app = app_with_incident();
+fn wrong_types_and_unknown_fields_are_422_naming_the_problem(backend: Backend) {
+    let app = app_with_incident(backend);
     let before = app.snapshot();
     let cases = [
         (
@@ -75,9 +74,8 @@ fn wrong_types_and_unknown_fields_are_422_naming_the_problem() {
     assert_eq!(app.snapshot(), before);
 }
 
-#[test]
-fn unknown_transitions_resolutions_statuses_and_users_are_refused() {
-    let app = app_with_incident();
+fn unknown_transitions_resolutions_statuses_and_users_are_refused(backend: Backend) {
+    let app = app_with_incident(backend);
     let before = app.snapshot();
     let answer = app.post(
         &app.admin,
@@ -147,9 +145,8 @@ fn unknown_transitions_resolutions_statuses_and_users_are_refused() {
     assert_eq!(app.snapshot(), before);
 }
 
-#[test]
-fn a_body_over_the_limit_is_a_413() {
-    let app = app_with_incident();
+fn a_body_over_the_limit_is_a_413(backend: Backend) {
+    let app = app_with_incident(backend);
     let before = app.snapshot();
     let huge = format!(
         "{{\"summary\": \"x\", \"description\": \"{}\"}}",
@@ -171,9 +168,8 @@ fn a_body_over_the_limit_is_a_413() {
     assert_eq!(app.snapshot(), before);
 }
 
-#[test]
-fn stale_versions_are_409_in_the_body_or_if_match() {
-    let app = app_with_incident();
+fn stale_versions_are_409_in_the_body_or_if_match(backend: Backend) {
+    let app = app_with_incident(backend);
     let (_, _) = app.patch(
         &app.admin,
         "/api/v1/incidents/INC-1",
@@ -209,3 +205,11 @@ fn stale_versions_are_409_in_the_body_or_if_match() {
     );
     assert_eq!(answer.0, 200, "{}", answer.1);
 }
+
+on_both_backends!(
+    malformed_json_is_a_400,
+    wrong_types_and_unknown_fields_are_422_naming_the_problem,
+    unknown_transitions_resolutions_statuses_and_users_are_refused,
+    a_body_over_the_limit_is_a_413,
+    stale_versions_are_409_in_the_body_or_if_match,
+);

@@ -1,7 +1,6 @@
 //! `TestApp`: a fresh database, a bootstrapped admin, the server on port 0 with a manual
 //! clock, and helpers to call it and to look inside the database.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,13 +10,13 @@ use sqlx::Connection;
 use triage_core::clock::{Clock, ManualClock};
 use triage_server::background::BackgroundServer;
 use triage_store::{Store, StoreOptions};
+use triage_testdb::{Backend, TestDb};
 
 pub const START: &str = "2026-11-22T10:00:00Z";
 
 pub struct TestApp {
     server: Option<BackgroundServer>,
-    _dir: tempfile::TempDir,
-    pub db: PathBuf,
+    pub db: TestDb,
     pub clock: Arc<ManualClock>,
     /// Token of admin@example.com, an admin in group `sre`.
     pub admin: String,
@@ -35,14 +34,11 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 impl TestApp {
-    pub fn spawn() -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("triage.db");
+    pub fn spawn(backend: Backend) -> TestApp {
+        let db = TestDb::new(backend);
         let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
         let admin = runtime().block_on(async {
-            let store = Store::open(db.to_str().unwrap(), StoreOptions::default())
-                .await
-                .unwrap();
+            let store = Store::open(&db.db, StoreOptions::default()).await.unwrap();
             let (_, token) = store
                 .bootstrap_admin("admin@example.com", Some("Ada Admin"), clock.now())
                 .await
@@ -57,7 +53,6 @@ impl TestApp {
             .into();
         let mut app = TestApp {
             server: None,
-            _dir: dir,
             db,
             clock,
             admin,
@@ -69,10 +64,8 @@ impl TestApp {
 
     fn start(&mut self) {
         let clock: Arc<dyn Clock> = self.clock.clone();
-        self.server = Some(
-            BackgroundServer::start(self.db.to_str().unwrap(), StoreOptions::default(), clock)
-                .unwrap(),
-        );
+        self.server =
+            Some(BackgroundServer::start(&self.db.db, StoreOptions::default(), clock).unwrap());
     }
 
     /// Stops the server and starts a new one on the same database file.
@@ -175,9 +168,9 @@ impl TestApp {
         incident
     }
 
-    /// Runs a query returning one integer straight against the database file.
+    /// Runs a query returning one integer straight against the database.
     pub fn scalar(&self, sql: &str) -> i64 {
-        let url = format!("sqlite://{}", self.db.display());
+        let url = self.db.url.clone();
         runtime().block_on(async {
             sqlx::any::install_default_drivers();
             let mut connection = sqlx::AnyConnection::connect(&url).await.unwrap();
@@ -194,7 +187,7 @@ impl TestApp {
     pub fn snapshot(&self) -> Vec<i64> {
         [
             "SELECT COUNT(*) FROM incidents",
-            "SELECT COALESCE(SUM(version), 0) FROM incidents",
+            "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM incidents",
             "SELECT COUNT(*) FROM events",
             "SELECT COUNT(*) FROM comments",
             "SELECT COUNT(*) FROM links",

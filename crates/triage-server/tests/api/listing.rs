@@ -1,6 +1,7 @@
 //! Listing: filters, sorting, cursor pagination.
 
 use std::collections::BTreeSet;
+use triage_testdb::{Backend, on_both_backends};
 
 use serde_json::{Value, json};
 
@@ -15,8 +16,8 @@ fn keys(page: &Value) -> Vec<String> {
         .collect()
 }
 
-fn seeded() -> TestApp {
-    let app = TestApp::spawn();
+fn seeded(backend: Backend) -> TestApp {
+    let app = TestApp::spawn(backend);
     app.user("oncall@example.com", "responder", &["sre"]);
     for n in 1..=30 {
         app.advance(1);
@@ -49,9 +50,8 @@ fn seeded() -> TestApp {
     app
 }
 
-#[test]
-fn filters_combine() {
-    let app = seeded();
+fn filters_combine(backend: Backend) {
+    let app = seeded(backend);
     let get = |query: &str| {
         let (status, page) = app.get(&app.admin, &format!("/api/v1/incidents?{query}&limit=200"));
         assert_eq!(status, 200, "{page}");
@@ -82,9 +82,8 @@ fn filters_combine() {
     );
 }
 
-#[test]
-fn sorting_by_priority_puts_p1_first_and_key_sorts_numerically() {
-    let app = seeded();
+fn sorting_by_priority_puts_p1_first_and_key_sorts_numerically(backend: Backend) {
+    let app = seeded(backend);
     let (_, page) = app.get(&app.admin, "/api/v1/incidents?sort=priority&limit=7");
     assert!(
         page["items"]
@@ -107,9 +106,8 @@ fn sorting_by_priority_puts_p1_first_and_key_sorts_numerically() {
     );
 }
 
-#[test]
-fn cursor_pages_cover_everything_once_in_every_sort_order() {
-    let app = seeded();
+fn cursor_pages_cover_everything_once_in_every_sort_order(backend: Backend) {
+    let app = seeded(backend);
     for sort in [
         "-created",
         "created",
@@ -146,9 +144,8 @@ fn cursor_pages_cover_everything_once_in_every_sort_order() {
     );
 }
 
-#[test]
-fn text_search_follows_edits_and_handles_short_and_quoted_text() {
-    let app = TestApp::spawn();
+fn text_search_follows_edits_and_handles_short_and_quoted_text(backend: Backend) {
+    let app = TestApp::spawn(backend);
     app.incident(json!({ "summary": "Certificate expiry on edge", "description": "TLS \"handshake\" failures" }));
     app.incident(json!({ "summary": "Queue backlog" }));
     let search = |q: &str| {
@@ -168,3 +165,10 @@ fn text_search_follows_edits_and_handles_short_and_quoted_text() {
     assert_eq!(search("backlog"), Vec::<String>::new());
     assert_eq!(search("consumer"), vec!["INC-2"]);
 }
+
+on_both_backends!(
+    filters_combine,
+    sorting_by_priority_puts_p1_first_and_key_sorts_numerically,
+    cursor_pages_cover_everything_once_in_every_sort_order,
+    text_search_follows_edits_and_handles_short_and_quoted_text,
+);

@@ -1,5 +1,5 @@
 //! Whole-system tests of the JSON API: the real server on an ephemeral loopback port
-//! over a fresh SQLite file, driven over HTTP, with the database checked directly.
+//! over a fresh database (each test on SQLite and on PostgreSQL), driven over HTTP, with the database checked directly.
 
 mod access;
 mod bad_input;

@@ -1,6 +1,7 @@
 //! The OpenAPI document is served, is JSON, and describes every route the server has.
 
 use crate::harness::TestApp;
+use triage_testdb::{Backend, on_both_backends};
 
 /// Every route of the API, as the router declares it.
 const ROUTES: &[(&str, &str)] = &[
@@ -32,9 +33,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
 ];
 
-#[test]
-fn the_document_describes_every_route() {
-    let app = TestApp::spawn();
+fn the_document_describes_every_route(backend: Backend) {
+    let app = TestApp::spawn(backend);
     let (status, document) = app.get(&app.admin, "/api/v1/openapi.json");
     assert_eq!(status, 200);
     assert_eq!(document["openapi"], "3.1.0");
@@ -80,3 +80,5 @@ fn the_document_describes_every_route() {
         "openapi.json describes routes the server lacks"
     );
 }
+
+on_both_backends!(the_document_describes_every_route,);

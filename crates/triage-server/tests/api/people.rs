@@ -1,12 +1,12 @@
 //! Users, groups and tokens as an admin manages them.
 
 use serde_json::json;
+use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::{TestApp, assert_error};
 
-#[test]
-fn an_admin_manages_users_and_groups() {
-    let app = TestApp::spawn();
+fn an_admin_manages_users_and_groups(backend: Backend) {
+    let app = TestApp::spawn(backend);
     let (status, group) = app.post(
         &app.admin,
         "/api/v1/groups",
@@ -94,9 +94,8 @@ fn an_admin_manages_users_and_groups() {
     assert_eq!(user["groups"], json!([]));
 }
 
-#[test]
-fn time_comes_from_the_injected_clock() {
-    let app = TestApp::spawn();
+fn time_comes_from_the_injected_clock(backend: Backend) {
+    let app = TestApp::spawn(backend);
     let created = app.incident(json!({ "summary": "x" }));
     assert_eq!(created["created_at"], "2026-11-22T10:00:00Z");
     app.advance(90);
@@ -111,3 +110,8 @@ fn time_comes_from_the_injected_clock() {
     assert_eq!(incident["created_at"], "2026-11-22T10:00:00Z");
     assert_eq!(app.now().to_string(), "2026-11-22T11:30:00Z");
 }
+
+on_both_backends!(
+    an_admin_manages_users_and_groups,
+    time_comes_from_the_injected_clock,
+);

@@ -2,12 +2,12 @@
 //! refusals, a false alarm, and a restart that loses nothing.
 
 use serde_json::json;
+use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::{TestApp, assert_error};
 
-#[test]
-fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart() {
-    let mut app = TestApp::spawn();
+fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart(backend: Backend) {
+    let mut app = TestApp::spawn(backend);
     let oncall = app.user("oncall@example.com", "responder", &["sre"]);
     let support = app.user("support@example.com", "responder", &[]);
 
@@ -181,9 +181,8 @@ fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart() {
     assert_eq!(blocker["links"][0]["incident"]["key"], key);
 }
 
-#[test]
-fn reopening_clears_the_resolution_and_unlinking_shows_on_both_sides() {
-    let app = TestApp::spawn();
+fn reopening_clears_the_resolution_and_unlinking_shows_on_both_sides(backend: Backend) {
+    let app = TestApp::spawn(backend);
     let a = app.incident(json!({ "summary": "A", "priority": "P3" }));
     let b = app.incident(json!({ "summary": "B" }));
     let (status, linked) = app.post(
@@ -250,9 +249,8 @@ fn reopening_clears_the_resolution_and_unlinking_shows_on_both_sides() {
     assert_eq!(a["key"], "INC-1");
 }
 
-#[test]
-fn available_transitions_explain_what_is_missing() {
-    let app = TestApp::spawn();
+fn available_transitions_explain_what_is_missing(backend: Backend) {
+    let app = TestApp::spawn(backend);
     app.incident(json!({ "summary": "A" }));
     let (status, body) = app.get(&app.admin, "/api/v1/incidents/INC-1/transitions");
     assert_eq!(status, 200);
@@ -266,3 +264,9 @@ fn available_transitions_explain_what_is_missing() {
         ])
     );
 }
+
+on_both_backends!(
+    an_incident_from_open_to_resolved_with_every_refusal_and_a_restart,
+    reopening_clears_the_resolution_and_unlinking_shows_on_both_sides,
+    available_transitions_explain_what_is_missing,
+);

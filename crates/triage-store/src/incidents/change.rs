@@ -17,6 +17,7 @@ use super::create::push_names;
 use super::load::{load_incident, load_state};
 use super::timeline::{push_event, push_touch};
 use super::{IncidentChanges, IncidentState};
+use crate::postgres::lock_incidents;
 
 impl Store {
     /// Applies `changes`; one timeline event per field that really changed. Nothing
@@ -49,6 +50,7 @@ impl Store {
         let actor_id = actor.user_id;
         self.write_incident(move |connection| {
             Box::pin(async move {
+                lock_incidents(connection, std::slice::from_ref(&key)).await?;
                 let state = load_state(connection, &key).await?;
                 check_version(&state, expected_version)?;
                 let current = load_incident(connection, state.id).await?;
@@ -176,6 +178,7 @@ impl Store {
         let actor_id = actor.user_id;
         self.write_incident(move |connection| {
             Box::pin(async move {
+                lock_incidents(connection, std::slice::from_ref(&key)).await?;
                 let state = load_state(connection, &key).await?;
                 check_version(&state, expected_version)?;
                 let assignee = match &email {

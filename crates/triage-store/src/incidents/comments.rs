@@ -14,6 +14,7 @@ use crate::time::{from_db, to_db};
 
 use super::load::{incident_id, load_state};
 use super::timeline::{push_event, push_touch};
+use crate::postgres::lock_incidents;
 
 impl Store {
     pub async fn add_comment(
@@ -32,6 +33,7 @@ impl Store {
         let id = self
             .write(move |connection| {
                 Box::pin(async move {
+                    lock_incidents(connection, std::slice::from_ref(&key)).await?;
                     let state = load_state(connection, &key).await?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO comments (incident_id, author_id, body, created_at) \

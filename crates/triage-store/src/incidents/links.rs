@@ -15,6 +15,7 @@ use crate::time::to_db;
 
 use super::load::load_state;
 use super::timeline::{push_event, push_touch};
+use crate::postgres::{lock_incidents, lock_link_sides};
 
 impl Store {
     /// Links `key` to `other`. `relation` reads from `key`'s side: "blocks" makes `key`
@@ -34,6 +35,7 @@ impl Store {
         let actor_id = actor.user_id;
         self.write_incident(move |connection| {
             Box::pin(async move {
+                lock_incidents(connection, &[key.clone(), other.clone()]).await?;
                 let here = load_state(connection, &key).await?;
                 let there = load_state(connection, &other).await?;
                 if here.id == there.id {
@@ -98,6 +100,7 @@ impl Store {
         let actor_id = actor.user_id;
         self.write_incident(move |connection| {
             Box::pin(async move {
+                lock_link_sides(connection, &key, link_id).await?;
                 let here = load_state(connection, &key).await?;
                 let row = sqlx::query(
                     "SELECT l.link_type, l.source_id, l.target_id, s.key AS source_key, \

@@ -19,6 +19,8 @@ use triage_core::{Priority, Severity};
 pub use list::{AssigneeFilter, IncidentFilter, ListRequest, SortField, SortOrder};
 pub use transition::AvailableTransition;
 
+pub(crate) use load::normalize_key;
+
 /// What a new incident starts with.
 #[derive(Debug, Clone)]
 pub struct NewIncident {

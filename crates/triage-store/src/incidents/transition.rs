@@ -12,6 +12,7 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::model::Incident;
+use crate::postgres::lock_incidents;
 use crate::sql::Statements;
 use crate::time::to_db;
 
@@ -47,6 +48,7 @@ impl Store {
         let store = self.clone();
         self.write_incident(move |connection| {
             Box::pin(async move {
+                lock_incidents(connection, std::slice::from_ref(&key)).await?;
                 let (state, facts) = gather(connection, &key, &actor).await?;
                 check_version(&state, expected_version)?;
                 let workflow = store.workflow();

@@ -2,7 +2,7 @@
 //! database (no server needed, and safe while one runs: it is one more writer).
 
 use clap::Subcommand;
-use triage_store::{Store, StoreOptions};
+use triage_store::{Store, StoreOptions, redact_password};
 
 use super::serve::block_on;
 use crate::client::{CliError, CliResult};
@@ -12,7 +12,7 @@ pub enum AdminCommand {
     /// Create (or promote) an admin in group `sre` and print a new token for them as the
     /// last line.
     Bootstrap {
-        /// The database file (or sqlite: URL).
+        /// The database: a SQLite file path, a sqlite: URL, or a postgres:// URL.
         #[arg(long, env = "TRIAGE_DB", default_value = "triage.db")]
         db: String,
         #[arg(long)]
@@ -27,7 +27,9 @@ pub fn run(command: AdminCommand) -> CliResult<()> {
         AdminCommand::Bootstrap { db, email, name } => block_on(async move {
             let store = Store::open(&db, StoreOptions::default())
                 .await
-                .map_err(|e| CliError::Failed(format!("cannot open {db}: {e}")))?;
+                .map_err(|e| {
+                    CliError::Failed(format!("cannot open {}: {e}", redact_password(&db)))
+                })?;
             let now = triage_core::clock::Clock::now(&triage_server::clock::SystemClock);
             let (user, token) = store
                 .bootstrap_admin(&email, name.as_deref(), now)

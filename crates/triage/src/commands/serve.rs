@@ -10,14 +10,15 @@ use triage_core::clock::Clock;
 use triage_core::workflow::Workflow;
 use triage_server::AppState;
 use triage_server::clock::SystemClock;
-use triage_store::{Store, StoreOptions};
+use triage_store::{Store, StoreOptions, redact_password};
 
 use super::demo;
 use crate::client::{CliError, CliResult};
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The database: a SQLite file path (created if missing) or a sqlite: URL.
+    /// The database: a SQLite file path (created if missing), a sqlite: URL, or a
+    /// postgres://user@host/dbname URL.
     #[arg(long, env = "TRIAGE_DB", default_value = "triage.db")]
     db: String,
     /// Address to listen on.
@@ -68,9 +69,12 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
             workflow: Arc::new(workflow),
             ..StoreOptions::default()
         };
-        let store = Store::open(&args.db, options)
-            .await
-            .map_err(|e| CliError::Failed(format!("cannot open the database {}: {e}", args.db)))?;
+        let store = Store::open(&args.db, options).await.map_err(|e| {
+            CliError::Failed(format!(
+                "cannot open the database {}: {e}",
+                redact_password(&args.db)
+            ))
+        })?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let listener = TcpListener::bind(&args.listen)
             .await
@@ -82,7 +86,7 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
         println!(
             "Triage {} listening on {url} (database: {})",
             env!("CARGO_PKG_VERSION"),
-            args.db
+            redact_password(&args.db)
         );
         let strays = store
             .statuses_outside_workflow()

@@ -1,0 +1,90 @@
+//! The PostgreSQL backend: one pool for reads and writes, each write its own
+//! transaction, so that several `triage serve` instances can share the database.
+//!
+//! What must happen once across instances is decided by the database: incident keys come
+//! from a counter row that the creating transaction locks (never duplicated, never
+//! skipped), and a write that changes an incident locks its row before reading it
+//! ([`lock_incidents`]), so optimistic versions hold between instances too.
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool};
+
+use crate::db::migrator;
+use crate::error::{StoreError, StoreResult};
+use crate::incidents::normalize_key;
+use crate::sql::{Value, bind_all, placeholders};
+
+/// The PostgreSQL schema, oldest first, embedded like SQLite's.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "search",
+        include_str!("../migrations/postgres/0002_search.sql"),
+    ),
+];
+
+/// Whether `db` names a PostgreSQL database.
+pub(crate) fn is_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// Connects and applies migrations. Several instances starting at once are safe: the
+/// migrator holds an advisory lock while it runs.
+pub(crate) async fn open(url: &str, connections: u32) -> StoreResult<AnyPool> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(connections.max(2))
+        .connect(url)
+        .await?;
+    migrator(MIGRATIONS)
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(pool)
+}
+
+/// Locks the incidents with these keys until the transaction ends, in one order (by id)
+/// so that two writes locking the same incidents cannot deadlock. On SQLite there is
+/// nothing to do: its one writer already runs writes one at a time.
+pub(crate) async fn lock_incidents(
+    connection: &mut AnyConnection,
+    keys: &[String],
+) -> StoreResult<()> {
+    if connection.backend_name() != "PostgreSQL" || keys.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT id FROM incidents WHERE key IN ({}) ORDER BY id FOR UPDATE",
+        placeholders(1, keys.len())
+    );
+    let values = keys.iter().map(|k| Value::from(normalize_key(k))).collect();
+    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// Locks `key` and both incidents link `link_id` joins (whatever `key` is), as
+/// [`lock_incidents`] does.
+pub(crate) async fn lock_link_sides(
+    connection: &mut AnyConnection,
+    key: &str,
+    link_id: i64,
+) -> StoreResult<()> {
+    if connection.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
+    let mut keys: Vec<String> = sqlx::query_scalar(
+        "SELECT key FROM incidents WHERE id IN \
+         (SELECT source_id FROM links WHERE id = $1 UNION SELECT target_id FROM links WHERE id = $1)",
+    )
+    .bind(link_id)
+    .fetch_all(&mut *connection)
+    .await?;
+    keys.push(key.to_string());
+    lock_incidents(connection, &keys).await
+}
