@@ -12,6 +12,7 @@
 //! `triage-core` for the decision, then apply it together with its timeline event.
 
 mod actor;
+mod copy;
 mod db;
 mod error;
 mod groups;
@@ -27,6 +28,7 @@ mod users;
 mod writer;
 
 pub use actor::Actor;
+pub use copy::Counts;
 pub use db::{Backend, Store, StoreOptions, redact_password};
 pub use error::StoreError;
 pub use incidents::{

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::{CliError, CliResult, Client};
-use crate::commands::{admin, incidents, people, serve, workflow};
+use crate::commands::{admin, data, incidents, people, serve, workflow};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,10 @@ enum Command {
     /// First-start administration, directly on the database.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Copy a live SQLite database to a new file (consistent, online).
+    Backup(data::BackupArgs),
+    /// Copy everything from one database into another, e.g. SQLite to PostgreSQL.
+    MigrateData(data::MigrateDataArgs),
     /// Open an incident; prints its key.
     Create(incidents::CreateArgs),
     /// Show an incident.
@@ -111,6 +115,8 @@ fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Admin(command) => admin::run(command),
+        Command::Backup(args) => data::backup(args),
+        Command::MigrateData(args) => data::migrate_data(args),
         Command::Create(args) => incidents::create(&context, args),
         Command::Show(args) => incidents::show(&context, args),
         Command::List(args) => incidents::list(&context, args),

@@ -97,6 +97,18 @@ impl TestApp {
         body: Option<String>,
         headers: &[(&str, &str)],
     ) -> Answer {
+        self.try_raw(method, path, token, body, headers).unwrap()
+    }
+
+    /// [`TestApp::raw`], with transport errors returned instead of panicking.
+    pub fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> Result<Answer, ureq::Error> {
         let mut builder = ureq::http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.url()));
@@ -107,25 +119,22 @@ impl TestApp {
             builder = builder.header(*name, *value);
         }
         let mut response = match body {
-            Some(body) => self
-                .agent
-                .run(
-                    builder
-                        .header("Content-Type", "application/json")
-                        .body(body)
-                        .unwrap(),
-                )
-                .unwrap(),
-            None => self.agent.run(builder.body(()).unwrap()).unwrap(),
+            Some(body) => self.agent.run(
+                builder
+                    .header("Content-Type", "application/json")
+                    .body(body)
+                    .unwrap(),
+            )?,
+            None => self.agent.run(builder.body(()).unwrap())?,
         };
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap();
+        let text = response.body_mut().read_to_string()?;
         let value = if text.trim().is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        (status, value)
+        Ok((status, value))
     }
 
     pub fn get(&self, token: &str, path: &str) -> Answer {

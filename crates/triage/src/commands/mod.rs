@@ -2,6 +2,7 @@
 //! functions.
 
 pub mod admin;
+pub mod data;
 mod demo;
 pub mod incidents;
 pub mod people;

@@ -1,8 +1,9 @@
 //! `Cli`: a database bootstrapped with the real binary, the server on port 0, and a
 //! way to run `triage` against it.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 
 use triage_core::clock::{Clock, ManualClock};
@@ -101,5 +102,49 @@ impl Cli {
             .output()
             .unwrap()
             .into()
+    }
+}
+
+/// A `triage serve` process, killed when dropped.
+pub struct Served {
+    pub child: Child,
+    pub lines: Vec<String>,
+    pub url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `triage serve` on port 0 and reads its first `lines` lines of output; the rest
+/// is read and dropped, so the server never writes into a closed pipe.
+pub fn serve(dir: &Path, extra: &[&str], lines: usize) -> Served {
+    let mut child = command(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut read = Vec::new();
+    for _ in 0..lines {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        read.push(line.trim_end().to_string());
+    }
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = read[0]
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    Served {
+        child,
+        lines: read,
+        url,
     }
 }

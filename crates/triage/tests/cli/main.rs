@@ -1,7 +1,10 @@
 //! The real `triage` binary against the real server on a loopback port: the runbook of
-//! DESIGN.md verbatim, refusals and exit codes, people, workflows, completions.
+//! DESIGN.md verbatim, refusals and exit codes, people, workflows, completions, backup and migrate-data, and
+//! several servers on one PostgreSQL database.
 
+mod data;
 mod harness;
+mod instances;
 mod people;
 mod runbook;
 mod serve;

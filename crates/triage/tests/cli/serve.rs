@@ -1,51 +1,7 @@
 //! `triage serve` itself: starts on an empty database, says how to get a token, and
 //! answers health checks; `--demo` leaves something to look at.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-
-use crate::harness::command;
-
-struct Served {
-    child: Child,
-    lines: Vec<String>,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `triage serve` on port 0 and reads its first `lines` lines of output.
-fn serve(dir: &std::path::Path, extra: &[&str], lines: usize) -> Served {
-    let mut child = command(dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut read = Vec::new();
-    for _ in 0..lines {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        read.push(line.trim_end().to_string());
-    }
-    let url = read[0]
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_string();
-    Served {
-        child,
-        lines: read,
-        url,
-    }
-}
+use crate::harness::{command, serve};
 
 #[test]
 fn serve_explains_the_first_step_and_answers_health() {
