@@ -19,6 +19,7 @@ use serde_json::json;
 use crate::load::{Client, closed_loop, open_loop};
 use crate::server::Server;
 use crate::stats::Stats;
+use triage_testdb::Backend;
 
 #[derive(Parser)]
 #[command(about = "Benchmark a real triage server over loopback")]
@@ -41,6 +42,10 @@ struct Args {
     /// Requests per list query measured.
     #[arg(long, default_value_t = 300)]
     list_samples: usize,
+    /// Run on a fresh PostgreSQL database (on the server `TRIAGE_TEST_POSTGRES` names,
+    /// postgres://postgres@127.0.0.1:5432/postgres by default) instead of SQLite.
+    #[arg(long)]
+    postgres: bool,
 }
 
 fn main() {
@@ -49,7 +54,12 @@ fn main() {
         let exe = std::env::current_exe().expect("own path");
         exe.with_file_name("triage").display().to_string()
     });
-    let server = Server::start(&triage);
+    let backend = if args.postgres {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let server = Server::start(&triage, backend);
     let client = Client::new(&server.url, &server.token);
     client.post(
         "/api/v1/users",
@@ -59,7 +69,7 @@ fn main() {
 
     println!("# triage-bench\n");
     println!(
-        "workers {}, {} s per run, fixed rate {} req/s, {} incidents for listing\n",
+        "{backend:?}, workers {}, {} s per run, fixed rate {} req/s, {} incidents for listing\n",
         args.workers, args.seconds, args.rate, args.incidents
     );
     println!("| run | requests | errors | throughput (req/s) | p50 (ms) | p99 (ms) |");

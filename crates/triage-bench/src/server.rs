@@ -1,12 +1,15 @@
-//! The server under test: a real `triage serve` process on a fresh SQLite file, with
-//! an admin bootstrapped through the real binary.
+//! The server under test: a real `triage serve` process on a fresh SQLite file or
+//! PostgreSQL database (dropped afterwards), with an admin bootstrapped through the real
+//! binary.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use triage_testdb::{Backend, TestDb};
+
 pub struct Server {
     child: Child,
-    _dir: tempfile::TempDir,
+    _db: TestDb,
     pub url: String,
     pub token: String,
 }
@@ -17,12 +20,10 @@ pub struct Memory {
 }
 
 impl Server {
-    pub fn start(triage: &str) -> Server {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let db = dir.path().join("bench.db");
+    pub fn start(triage: &str, backend: Backend) -> Server {
+        let db = TestDb::new(backend);
         let bootstrap = Command::new(triage)
-            .args(["admin", "bootstrap", "--db"])
-            .arg(&db)
+            .args(["admin", "bootstrap", "--db", &db.db])
             .args(["--email", "bench@example.com"])
             .output()
             .unwrap_or_else(|e| panic!("cannot run {triage}: {e}"));
@@ -34,8 +35,7 @@ impl Server {
             .trim()
             .to_string();
         let mut child = Command::new(triage)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(&db)
+            .args(["serve", "--listen", "127.0.0.1:0", "--db", &db.db])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -52,7 +52,7 @@ impl Server {
             .to_string();
         Server {
             child,
-            _dir: dir,
+            _db: db,
             url,
             token,
         }

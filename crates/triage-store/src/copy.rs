@@ -159,6 +159,23 @@ impl Store {
                 })
             })
             .await?;
+        // Fresh planner statistics: without them the first queries on a bulk-loaded
+        // PostgreSQL database read whole tables.
+        match target_backend {
+            Backend::Postgres => {
+                target.read.execute("ANALYZE").await?;
+            }
+            Backend::Sqlite => {
+                target
+                    .write(|connection| {
+                        Box::pin(async move {
+                            connection.execute("ANALYZE").await?;
+                            Ok(())
+                        })
+                    })
+                    .await?;
+            }
+        }
         Ok(copied)
     }
 }

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use futures_util::future::BoxFuture;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -73,8 +74,9 @@ pub fn redact_password(db: &str) -> String {
 enum Writes {
     /// SQLite: through the one writer, gathered into shared commits.
     Grouped(Writer),
-    /// PostgreSQL: each in its own transaction on a pooled connection.
-    Pooled,
+    /// PostgreSQL: each in its own transaction on a pooled connection; the count of
+    /// writes paces statistics refreshes.
+    Pooled(Arc<AtomicUsize>),
 }
 
 impl Store {
@@ -87,7 +89,7 @@ impl Store {
             let pool = postgres::open(db, options.connections.unwrap_or(16)).await?;
             Store {
                 read: pool,
-                writes: Writes::Pooled,
+                writes: Writes::Pooled(Arc::default()),
                 options: Arc::new(options),
                 search: None,
             }
@@ -107,7 +109,7 @@ impl Store {
     pub fn backend(&self) -> Backend {
         match self.writes {
             Writes::Grouped(_) => Backend::Sqlite,
-            Writes::Pooled => Backend::Postgres,
+            Writes::Pooled(_) => Backend::Postgres,
         }
     }
 
@@ -127,11 +129,12 @@ impl Store {
     {
         match &self.writes {
             Writes::Grouped(writer) => writer.write(work).await,
-            Writes::Pooled => {
+            Writes::Pooled(writes) => {
                 let mut transaction = self.read.begin().await?;
                 // An error drops the transaction, which rolls it back.
                 let value = work(&mut transaction).await?;
                 transaction.commit().await?;
+                postgres::count_write(writes, &self.read);
                 Ok(value)
             }
         }

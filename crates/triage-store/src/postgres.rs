@@ -7,7 +7,9 @@
 //! ([`lock_incidents`]), so optimistic versions hold between instances too.
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyConnection, AnyPool};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 use crate::db::migrator;
 use crate::error::{StoreError, StoreResult};
@@ -87,4 +89,23 @@ pub(crate) async fn lock_link_sides(
     .await?;
     keys.push(key.to_string());
     lock_incidents(connection, &keys).await
+}
+
+/// Writes (by this instance) between refreshes of the planner's statistics.
+const WRITES_BETWEEN_ANALYZE: usize = 20_000;
+
+/// Counts a write and, every [`WRITES_BETWEEN_ANALYZE`], refreshes the planner's
+/// statistics in the background, as the SQLite writer does with `PRAGMA optimize`.
+/// Autovacuum does this too where it is on; where it is off, plans made for a small
+/// table (reading it whole) would otherwise stay as it grows.
+pub(crate) fn count_write(writes: &AtomicUsize, pool: &AnyPool) {
+    if !(writes.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(WRITES_BETWEEN_ANALYZE) {
+        return;
+    }
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        if let Err(error) = pool.execute("ANALYZE").await {
+            tracing::warn!(%error, "refreshing planner statistics failed");
+        }
+    });
 }

@@ -198,8 +198,8 @@ pub(crate) enum Strategy {
     Scan,
     /// Look the text up in the index: best when matches are rare.
     Index,
-    /// PostgreSQL: `ILIKE`, which its trigram indexes answer (the planner picks between
-    /// them and reading in list order).
+    /// PostgreSQL: `LIKE` on the lower-cased text, which its trigram index answers (the
+    /// planner picks between it and reading in list order).
     Trigram,
 }
 
@@ -246,20 +246,21 @@ pub(crate) fn text_condition(
     mut param: impl FnMut(Value) -> String,
 ) -> String {
     let pattern = param(Value::from(format!("%{}%", escape_like(text))));
-    // SQLite's LIKE ignores (ASCII) case; PostgreSQL's ILIKE is its equivalent.
-    let operator = if strategy == Strategy::Trigram {
-        "ILIKE"
-    } else {
-        "LIKE"
-    };
+    if strategy == Strategy::Trigram {
+        // The expression of the index in migrations/postgres/0002_search.sql.
+        return format!(
+            "lower(i.key || chr(31) || i.summary || chr(31) || i.description) \
+             LIKE lower({pattern}) ESCAPE '\\'"
+        );
+    }
+    // SQLite's LIKE ignores (ASCII) case.
     let like = |alias: &str| {
         format!(
-            "({alias}.key {operator} {pattern} ESCAPE '\\' \
-             OR {alias}.summary {operator} {pattern} ESCAPE '\\' \
-             OR {alias}.description {operator} {pattern} ESCAPE '\\')"
+            "({alias}.key LIKE {pattern} ESCAPE '\\' OR {alias}.summary LIKE {pattern} ESCAPE '\\' \
+             OR {alias}.description LIKE {pattern} ESCAPE '\\')"
         )
     };
-    if strategy != Strategy::Index {
+    if strategy == Strategy::Scan {
         return like("i");
     }
     let phrase = param(Value::from(phrase(text)));

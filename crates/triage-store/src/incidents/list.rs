@@ -5,7 +5,7 @@ use sqlx::{AssertSqlSafe, Row};
 use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
 
-use crate::db::Store;
+use crate::db::{Backend, Store};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Incident, Page};
 
@@ -211,9 +211,13 @@ impl Store {
             let (value, id) = parse_cursor(cursor)?;
             let v = conditions.param(Value::from(value));
             let i = conditions.param(Value::from(id));
-            conditions.clauses.push(format!(
-                "({expression} {compare} {v} OR ({expression} = {v} AND i.id {compare} {i}))"
-            ));
+            // The same condition; each database seeks its index with one of the forms.
+            conditions.clauses.push(match self.backend() {
+                Backend::Sqlite => format!(
+                    "({expression} {compare} {v} OR ({expression} = {v} AND i.id {compare} {i}))"
+                ),
+                Backend::Postgres => format!("({expression}, i.id) {compare} ({v}, {i})"),
+            });
         }
         let where_clause = if conditions.clauses.is_empty() {
             String::new()
@@ -225,7 +229,10 @@ impl Store {
             "SELECT i.id, {expression} AS sort_value FROM incidents i {where_clause} \
              ORDER BY {expression} {direction}, i.id {direction} LIMIT {limit}"
         );
-        let query = bind_all(sqlx::query(AssertSqlSafe(sql)), conditions.params);
+        // Not kept as a prepared statement: planned each time for its values, since a
+        // filter or text may match a handful of incidents or most of them (PostgreSQL's
+        // generic plan for a text search read every row).
+        let query = bind_all(sqlx::query(AssertSqlSafe(sql)), conditions.params).persistent(false);
         let rows = query.fetch_all(&mut *connection).await?;
         let mut keys: Vec<(i64, i64)> = rows
             .iter()
