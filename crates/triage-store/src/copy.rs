@@ -33,6 +33,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("role", Text),
             ("active", Int),
             ("created_at", Int),
+            ("password_hash", Text),
         ],
     ),
     (
@@ -57,6 +58,17 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("key_counters", &[("prefix", Text), ("last", Int)]),
+    (
+        "sessions",
+        &[
+            ("id", Int),
+            ("token_hash", Text),
+            ("user_id", Int),
+            ("csrf_token", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+        ],
+    ),
     (
         "incidents",
         &[

@@ -20,6 +20,7 @@ mod incidents;
 mod model;
 mod postgres;
 mod search;
+mod sessions;
 mod sql;
 mod sqlite;
 mod time;
@@ -38,5 +39,6 @@ pub use incidents::{
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,
 };
+pub use sessions::{NewSession, Session, validate_password};
 pub use tokens::NewToken;
 pub use users::{NewUser, UserChanges};

@@ -28,6 +28,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search",
         include_str!("../migrations/postgres/0002_search.sql"),
     ),
+    (
+        3,
+        "sign in",
+        include_str!("../migrations/postgres/0003_sign_in.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search queue",
         include_str!("../migrations/sqlite/0002_search_queue.sql"),
     ),
+    (
+        3,
+        "sign in",
+        include_str!("../migrations/sqlite/0003_sign_in.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

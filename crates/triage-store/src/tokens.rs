@@ -3,10 +3,10 @@
 
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::role::Role;
 
-use crate::actor::Actor;
+use crate::actor::{ACTOR_COLUMNS, ACTOR_GROUPS, Actor, actor_from_rows};
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::groups::insert_group;
@@ -34,7 +34,7 @@ impl Store {
     ) -> StoreResult<NewToken> {
         let email = email.to_string();
         let name = name.trim().to_string();
-        let secret = new_secret()?;
+        let secret = new_secret(TOKEN_PREFIX)?;
         self.write(move |connection| {
             Box::pin(async move {
                 let user = user_id(connection, &email).await?;
@@ -48,34 +48,16 @@ impl Store {
     pub async fn authenticate(&self, token: &str) -> StoreResult<Option<Actor>> {
         // One row per group the user is in (one with no group if none): a single query
         // on the path of every request.
-        let rows = sqlx::query(
-            "SELECT u.id, u.email, u.display_name, u.role, g.name AS group_name \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             LEFT JOIN group_members m ON m.user_id = u.id \
-             LEFT JOIN groups g ON g.id = m.group_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1 \
-             ORDER BY g.name",
-        )
-        .bind(hash(token))
-        .fetch_all(&self.read)
-        .await?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let role: String = row.try_get("role")?;
-        let mut groups = Vec::new();
-        for row in &rows {
-            if let Some(group) = row.try_get::<Option<String>, _>("group_name")? {
-                groups.push(group);
-            }
-        }
-        Ok(Some(Actor {
-            user_id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            name: row.try_get("display_name")?,
-            role: Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?,
-            groups,
-        }))
+        let sql = format!(
+            "SELECT {ACTOR_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             {ACTOR_GROUPS} WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1 \
+             ORDER BY g.name"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(hash(token))
+            .fetch_all(&self.read)
+            .await?;
+        actor_from_rows(&rows)
     }
 
     /// Tokens of one user, or of everyone.
@@ -143,7 +125,7 @@ impl Store {
             role: Role::Admin,
             groups: vec![],
         };
-        let secret = new_secret()?;
+        let secret = new_secret(TOKEN_PREFIX)?;
         self.write(move |connection| {
             Box::pin(async move {
                 let sre: Option<i64> =
@@ -184,14 +166,16 @@ impl Store {
     }
 }
 
-fn new_secret() -> StoreResult<String> {
+/// A new random secret, `prefix` then 64 hex digits.
+pub(crate) fn new_secret(prefix: &str) -> StoreResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| StoreError::Invalid(format!("no randomness for a token: {e}")))?;
-    Ok(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)))
+        .map_err(|e| StoreError::Invalid(format!("no randomness for a secret: {e}")))?;
+    Ok(format!("{prefix}{}", hex::encode(bytes)))
 }
 
-fn hash(token: &str) -> String {
+/// What is stored of a secret: its SHA-256, in hex.
+pub(crate) fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.trim().as_bytes()))
 }
 

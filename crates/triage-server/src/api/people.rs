@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/users", get(users).post(create_user))
         .route("/users/{email}", get(user).patch(update_user))
+        .route("/users/{email}/password", put(set_password))
         .route("/groups", get(groups).post(create_group))
         .route("/groups/{name}", delete(delete_group))
         .route("/tokens", get(tokens).post(create_token))
@@ -97,6 +98,39 @@ async fn update_user(
         remove_groups: body.remove_groups,
     };
     Ok(Json(state.store.update_user(&email, changes).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    password: String,
+    /// Required when people change their own password; admins may set anyone's without.
+    #[serde(default)]
+    current_password: Option<String>,
+}
+
+/// Sets the password the user signs in to the console with; ends their sessions.
+async fn set_password(
+    State(state): State<AppState>,
+    Viewer(actor): Viewer,
+    Path(email): Path<String>,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult<impl IntoResponse> {
+    if actor.role != Role::Admin {
+        if !actor.email.eq_ignore_ascii_case(email.trim()) {
+            return Err(ApiError::Forbidden(
+                "only admins set other people's passwords".to_string(),
+            ));
+        }
+        let current = body.current_password.as_deref().unwrap_or_default();
+        if state.store.check_password(&email, current).await?.is_none() {
+            return Err(ApiError::Forbidden(
+                "current_password is not your current password".to_string(),
+            ));
+        }
+    }
+    state.store.set_password(&email, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn groups(State(state): State<AppState>, Viewer(_): Viewer) -> ApiResult<impl IntoResponse> {

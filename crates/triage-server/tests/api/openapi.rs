@@ -24,6 +24,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/users"),
     ("get", "/users/{email}"),
     ("patch", "/users/{email}"),
+    ("put", "/users/{email}/password"),
     ("get", "/groups"),
     ("post", "/groups"),
     ("delete", "/groups/{name}"),

@@ -111,7 +111,55 @@ fn time_comes_from_the_injected_clock(backend: Backend) {
     assert_eq!(app.now().to_string(), "2026-11-22T11:30:00Z");
 }
 
+fn console_passwords_are_set_by_admins_or_their_owners(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let alice = app.user("alice@example.com", "responder", &["sre"]);
+    app.user("bob@example.com", "responder", &[]);
+    let passwords = || app.scalar("SELECT COUNT(*) FROM users WHERE password_hash IS NOT NULL");
+    let path = "/api/v1/users/alice@example.com/password";
+
+    let short = app.put(&app.admin, path, json!({ "password": "short" }));
+    assert_error(&short, 422, "invalid_value", "at least 10 characters");
+    assert_eq!(passwords(), 0);
+    let answer = app.put(&app.admin, path, json!({ "password": "first password!" }));
+    assert_eq!(answer.0, 204, "{}", answer.1);
+    assert_eq!(passwords(), 1);
+    let stored = app.scalar(
+        "SELECT COUNT(*) FROM users WHERE email = 'alice@example.com' AND password_hash LIKE '$argon2id$%'",
+    );
+    assert_eq!(stored, 1, "stored as an argon2id hash, never as given");
+
+    // Alice changes her own, proving she knows the current one; not Bob's.
+    let other = app.put(
+        &alice,
+        "/api/v1/users/bob@example.com/password",
+        json!({ "password": "bob's new password" }),
+    );
+    assert_error(&other, 403, "forbidden", "only admins");
+    let wrong = app.put(
+        &alice,
+        path,
+        json!({ "password": "second password", "current_password": "not it at all" }),
+    );
+    assert_error(&wrong, 403, "forbidden", "not your current password");
+    let before = app.snapshot();
+    let unknown = app.put(
+        &app.admin,
+        "/api/v1/users/nobody@example.com/password",
+        json!({ "password": "whatever long" }),
+    );
+    assert_error(&unknown, 404, "not_found", "nobody@example.com");
+    assert_eq!(app.snapshot(), before);
+    let own = app.put(
+        &alice,
+        path,
+        json!({ "password": "second password", "current_password": "first password!" }),
+    );
+    assert_eq!(own.0, 204, "{}", own.1);
+}
+
 on_both_backends!(
+    console_passwords_are_set_by_admins_or_their_owners,
     an_admin_manages_users_and_groups,
     time_comes_from_the_injected_clock,
 );

@@ -42,6 +42,10 @@ pub enum UserCommand {
     },
     /// List users.
     List,
+    /// Set the password EMAIL signs in to the web console with, read from standard input:
+    /// the new password on the first line, and (to change your own without being an
+    /// admin) your current password on the second. Ends their console sessions.
+    Passwd { email: String },
 }
 
 #[derive(Subcommand)]
@@ -119,6 +123,30 @@ pub fn user(context: &Context, command: UserCommand) -> CliResult<()> {
                 .client
                 .patch(&format!("/users/{}", segment(&email)), &body)?;
             print_user(context, &user)
+        }
+        UserCommand::Passwd { email } => {
+            let mut lines = std::io::stdin().lines();
+            let mut line = || -> CliResult<Option<String>> {
+                lines
+                    .next()
+                    .transpose()
+                    .map_err(|e| CliError::Failed(format!("cannot read standard input: {e}")))
+            };
+            let password = line()?.ok_or_else(|| {
+                CliError::Usage("give the new password on standard input".to_string())
+            })?;
+            let current = line()?;
+            let body = json!({ "password": password, "current_password": current });
+            let _: Value = context
+                .client
+                .put(&format!("/users/{}/password", segment(&email)), &body)?;
+            if !context.json {
+                println!(
+                    "Password set for {}; their console sessions have ended.",
+                    email.trim()
+                );
+            }
+            Ok(())
         }
         UserCommand::List => {
             let answer: Value = context.client.get("/users")?;

@@ -1,6 +1,9 @@
 //! Users, groups and tokens from the command line.
 
-use crate::harness::Cli;
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::harness::{Cli, Run, command};
 
 #[test]
 fn admins_manage_people_and_group_membership_drives_conditions() {
@@ -73,4 +76,91 @@ fn admins_manage_people_and_group_membership_drives_conditions() {
     let id = tokens["tokens"][0]["id"].as_i64().unwrap().to_string();
     cli.run(&["token", "revoke", &id]).ok();
     assert_eq!(cli.run_as(&token, &["whoami"]).code, 1);
+}
+
+/// Runs `triage ARGS` as `token` with `input` on standard input.
+fn run_with_input(cli: &Cli, token: &str, args: &[&str], input: &str) -> Run {
+    let mut child = command(cli.dir.path())
+        .env("TRIAGE_URL", cli.server.url())
+        .env("TRIAGE_TOKEN", token)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap().into()
+}
+
+#[test]
+fn console_passwords_from_standard_input() {
+    let cli = Cli::start();
+    cli.run(&["user", "add", "support@example.com"]).ok();
+    let set = run_with_input(
+        &cli,
+        &cli.token,
+        &["user", "passwd", "support@example.com"],
+        "a long password\n",
+    )
+    .ok();
+    assert_eq!(
+        set.stdout.trim(),
+        "Password set for support@example.com; their console sessions have ended."
+    );
+    let short = run_with_input(
+        &cli,
+        &cli.token,
+        &["user", "passwd", "support@example.com"],
+        "short\n",
+    );
+    assert_eq!(short.code, 1);
+    assert!(
+        short.stderr.contains("at least 10 characters"),
+        "{}",
+        short.stderr
+    );
+    let none = run_with_input(
+        &cli,
+        &cli.token,
+        &["user", "passwd", "support@example.com"],
+        "",
+    );
+    assert_eq!(none.code, 2);
+
+    // The first admin can get a password at bootstrap; a short one changes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let bootstrap = |input: &str| -> Run {
+        let mut child = command(dir.path())
+            .args([
+                "admin",
+                "bootstrap",
+                "--db",
+                "fresh.db",
+                "--email",
+                "first@example.com",
+                "--password-stdin",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap().into()
+    };
+    let refused = bootstrap("tiny\n");
+    assert_eq!(refused.code, 2);
+    assert!(!dir.path().join("fresh.db").exists(), "nothing was created");
+    bootstrap("the first admin's password\n").ok();
 }
