@@ -1,5 +1,5 @@
-//! Triage's HTTP server: the JSON API under `/api/v1` (with its OpenAPI document) and
-//! the health route.
+//! Triage's HTTP server: the JSON API under `/api/v1` (with its OpenAPI document), the
+//! health route, and the web console ([`web`]).
 //!
 //! The server is thin: handlers parse input into domain values, call the store, and turn
 //! results and errors into HTTP in one place ([`error`]). Authorization lives in the
@@ -12,12 +12,15 @@ pub mod background;
 pub mod clock;
 pub mod error;
 mod extract;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
 use triage_core::clock::Clock;
 use triage_store::Store;
 
@@ -38,9 +41,17 @@ impl AppState {
     }
 }
 
-/// The whole application as a router, for `serve` and for tests.
+/// The whole application as a router, for `serve` and for tests: the web console, the
+/// JSON API, health; unknown routes and methods answer as the API does.
 pub fn app(state: AppState) -> Router {
-    api::router(state)
+    Router::new()
+        .merge(api::router())
+        .merge(web::router())
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

@@ -33,8 +33,8 @@ pub use copy::Counts;
 pub use db::{Backend, Store, StoreOptions, redact_password};
 pub use error::StoreError;
 pub use incidents::{
-    AssigneeFilter, AvailableTransition, IncidentChanges, IncidentFilter, ListRequest, NewIncident,
-    SortField, SortOrder, TransitionInput,
+    AssigneeFilter, AvailableTransition, IncidentChanges, IncidentFilter, ListRequest, MAX_PAGE,
+    NewIncident, SortField, SortOrder, TransitionInput,
 };
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,

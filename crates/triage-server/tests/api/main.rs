@@ -8,3 +8,4 @@ mod listing;
 mod openapi;
 mod people;
 mod story;
+mod web;

@@ -16,7 +16,7 @@ use triage_core::incident::DetectionSource;
 use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
 
-pub use list::{AssigneeFilter, IncidentFilter, ListRequest, SortField, SortOrder};
+pub use list::{AssigneeFilter, IncidentFilter, ListRequest, MAX_PAGE, SortField, SortOrder};
 pub use transition::AvailableTransition;
 
 pub(crate) use load::normalize_key;

@@ -1,0 +1,63 @@
+//! What a console page answers when it cannot show itself: the sign-in page for a
+//! missing session, or an error page with a message a person can act on.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use triage_store::StoreError;
+
+#[derive(Debug)]
+pub enum PageError {
+    /// No live session: go and sign in.
+    SignIn,
+    Forbidden(String),
+    NotFound(String),
+    Failed(String),
+}
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(message) => PageError::NotFound(message),
+            StoreError::Forbidden(message) => PageError::Forbidden(message),
+            StoreError::Database(_) | StoreError::Migration(_) => {
+                tracing::error!(%error, "a console page failed");
+                PageError::Failed("the database failed; try again shortly".to_string())
+            }
+            other => PageError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(error: askama::Error) -> Self {
+        tracing::error!(%error, "rendering a page failed");
+        PageError::Failed("the page could not be rendered".to_string())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            PageError::SignIn => return Redirect::to("/login").into_response(),
+            PageError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m.as_str()),
+            PageError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m.as_str()),
+            PageError::Failed(m) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something failed",
+                m.as_str(),
+            ),
+        };
+        let body = ErrorPage { title, message }
+            .render()
+            .unwrap_or_else(|_| message.to_string());
+        (status, Html(body)).into_response()
+    }
+}

@@ -1,0 +1,40 @@
+//! The web console: server-rendered pages for responders, signed in with a password and
+//! a session cookie. Pages are askama templates (`templates/`) extending one layout;
+//! every form carries its session's CSRF token; roles apply as in the API.
+
+mod cookies;
+mod dashboard;
+mod error;
+mod session;
+mod sign_in;
+mod view;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::AppState;
+
+pub use session::SESSION_LIFETIME;
+
+/// The stylesheet, shipped inside the binary.
+const STYLESHEET: &str = include_str!("../../assets/app.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard::page))
+        .route("/login", get(sign_in::form).post(sign_in::submit))
+        .route("/logout", axum::routing::post(sign_in::sign_out))
+        .route("/assets/app.css", get(stylesheet))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}

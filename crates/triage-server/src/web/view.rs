@@ -1,0 +1,90 @@
+//! How incidents read on a page: one row shape shared by every list, ages in words,
+//! times as `<time>` in UTC (the page's script shows them in the reader's time zone).
+
+use jiff::{SignedDuration, Timestamp};
+use triage_core::workflow::Category;
+use triage_store::Incident;
+
+/// An incident as a row of a list.
+pub struct Row {
+    pub key: String,
+    pub summary: String,
+    pub status: String,
+    /// `todo`, `progress` or `done`: the status category's colour.
+    pub category: &'static str,
+    pub priority: String,
+    pub severity: String,
+    pub assignee: String,
+    /// "3h 12m" since the incident was opened.
+    pub age: String,
+    pub opened: Time,
+}
+
+/// A moment as the page shows it: machine-readable, and in UTC until the script
+/// converts it.
+pub struct Time {
+    pub iso: String,
+    pub utc: String,
+}
+
+impl Time {
+    pub fn new(at: Timestamp) -> Time {
+        Time {
+            iso: at.to_string(),
+            utc: at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+}
+
+pub fn category_class(category: Category) -> &'static str {
+    match category {
+        Category::ToDo => "todo",
+        Category::InProgress => "progress",
+        Category::Done => "done",
+    }
+}
+
+/// A duration in the two largest units that matter: "45s", "12m", "3h 12m", "2d 4h".
+pub fn age(elapsed: SignedDuration) -> String {
+    let seconds = elapsed.as_secs().max(0);
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+impl Row {
+    pub fn new(incident: &Incident, now: Timestamp) -> Row {
+        Row {
+            key: incident.key.clone(),
+            summary: incident.summary.clone(),
+            status: incident.status.clone(),
+            category: category_class(incident.status_category),
+            priority: incident.priority.map_or("—".to_string(), |p| p.to_string()),
+            severity: incident.severity.map_or("—".to_string(), |s| s.to_string()),
+            assignee: incident
+                .assignee
+                .as_ref()
+                .map_or("unassigned".to_string(), |a| a.name.clone()),
+            age: age(now.duration_since(incident.created_at)),
+            opened: Time::new(incident.created_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_in_two_units() {
+        assert_eq!(age(SignedDuration::from_secs(45)), "45s");
+        assert_eq!(age(SignedDuration::from_mins(12)), "12m");
+        assert_eq!(age(SignedDuration::from_mins(192)), "3h 12m");
+        assert_eq!(age(SignedDuration::from_hours(52)), "2d 4h");
+        assert_eq!(age(SignedDuration::from_secs(-5)), "0s");
+    }
+}

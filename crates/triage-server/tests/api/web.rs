@@ -1,0 +1,272 @@
+//! The web console over HTTP: signing in and out, cookies and CSRF, the dashboard.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use triage_testdb::{Backend, on_both_backends};
+
+use crate::harness::TestApp;
+
+/// A cookie-keeping client that does not follow redirects, like a browser seen from the
+/// server's side.
+struct Browser {
+    agent: ureq::Agent,
+    base: String,
+    cookies: HashMap<String, String>,
+    headers: Vec<(&'static str, &'static str)>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Browser {
+            agent,
+            base: app.url(),
+            cookies: HashMap::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn finish(&mut self, mut response: ureq::http::Response<ureq::Body>) -> Page {
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for cookie in &set_cookies {
+            let (pair, attributes) = cookie.split_once(';').unwrap_or((cookie, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        Page {
+            status: response.status().as_u16(),
+            location: response
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string()),
+            set_cookies,
+            body: response.body_mut().read_to_string().unwrap_or_default(),
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Page {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        request = request.header("Cookie", self.cookie_header());
+        for (name, value) in &self.headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.call().unwrap();
+        self.finish(response)
+    }
+
+    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut request = self.agent.post(format!("{}{path}", self.base));
+        request = request.header("Cookie", self.cookie_header());
+        for (name, value) in &self.headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send_form(fields.iter().copied()).unwrap();
+        self.finish(response)
+    }
+}
+
+/// The value of the first hidden `csrf` field on the page.
+fn csrf(page: &Page) -> String {
+    let start = page
+        .body
+        .find("name=\"csrf\" value=\"")
+        .expect("a csrf field")
+        + 19;
+    page.body[start..].split('"').next().unwrap().to_string()
+}
+
+fn app_with_password(backend: Backend) -> TestApp {
+    let app = TestApp::spawn(backend);
+    let (status, body) = app.put(
+        &app.admin,
+        "/api/v1/users/admin@example.com/password",
+        json!({ "password": "correct horse battery" }),
+    );
+    assert_eq!(status, 204, "{body}");
+    app
+}
+
+fn sign_in(browser: &mut Browser, password: &str) -> Page {
+    let form = browser.get("/login");
+    let token = csrf(&form);
+    browser.post(
+        "/login",
+        &[
+            ("email", "admin@example.com"),
+            ("password", password),
+            ("csrf", &token),
+        ],
+    )
+}
+
+fn signing_in_and_out_with_cookies_and_csrf(backend: Backend) {
+    let app = app_with_password(backend);
+    let mut browser = Browser::new(&app);
+
+    let first = browser.get("/");
+    assert_eq!(first.status, 303);
+    assert_eq!(first.location.as_deref(), Some("/login"));
+
+    let form = browser.get("/login");
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body
+            .contains("<label for=\"password\">Password</label>")
+    );
+    assert!(form.set_cookies[0].starts_with("triage_signin="));
+    assert!(form.set_cookies[0].contains("HttpOnly; SameSite=Strict"));
+
+    // A post without the form's token (another site's form) is refused.
+    let forged = browser.post(
+        "/login",
+        &[
+            ("email", "admin@example.com"),
+            ("password", "correct horse battery"),
+            ("csrf", "forged"),
+        ],
+    );
+    assert_eq!(forged.status, 403);
+    assert!(forged.body.contains("expired"), "{}", forged.body);
+    assert!(!browser.cookies.contains_key("triage_session"));
+
+    let wrong = sign_in(&mut browser, "wrong horse battery");
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("do not match an active account"));
+    assert!(
+        wrong.body.contains("value=\"admin@example.com\""),
+        "the address is kept"
+    );
+    assert!(!browser.cookies.contains_key("triage_session"));
+
+    let signed_in = sign_in(&mut browser, "correct horse battery");
+    assert_eq!(signed_in.status, 303);
+    assert_eq!(signed_in.location.as_deref(), Some("/"));
+    let session = signed_in
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("triage_session=trs_"))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly; SameSite=Lax"), "{session}");
+    assert!(session.contains("Max-Age=43200"), "{session}");
+    assert!(!session.contains("Secure"), "plain HTTP: {session}");
+
+    let dashboard = browser.get("/");
+    assert_eq!(dashboard.status, 200);
+    assert!(dashboard.body.contains("Ada Admin"));
+
+    let refused = browser.post("/logout", &[("csrf", "not-the-token")]);
+    assert_eq!(refused.status, 403);
+    assert_eq!(browser.get("/").status, 200, "still signed in");
+    let token = csrf(&dashboard);
+    let out = browser.post("/logout", &[("csrf", &token)]);
+    assert_eq!(out.status, 303);
+    assert_eq!(out.location.as_deref(), Some("/login"));
+    assert!(!browser.cookies.contains_key("triage_session"));
+    assert_eq!(browser.get("/").status, 303);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions"), 0);
+}
+
+fn cookies_are_secure_behind_https_and_sessions_expire(backend: Backend) {
+    let app = app_with_password(backend);
+    let mut browser = Browser::new(&app);
+    browser.headers.push(("X-Forwarded-Proto", "https"));
+    let signed_in = sign_in(&mut browser, "correct horse battery");
+    assert!(
+        signed_in
+            .set_cookies
+            .iter()
+            .all(|c| c.ends_with("; Secure"))
+    );
+    assert_eq!(browser.get("/").status, 200);
+    app.advance(12 * 60);
+    let expired = browser.get("/");
+    assert_eq!(expired.status, 303, "a session lasts 12 hours");
+}
+
+fn the_dashboard_shows_what_is_on_fire(backend: Backend) {
+    let app = app_with_password(backend);
+    app.incident(json!({ "summary": "Checkout <script>alert(1)</script> down", "priority": "P1", "severity": "SEV1" }));
+    app.incident(
+        json!({ "summary": "Search slow", "priority": "P2", "assignee": "admin@example.com" }),
+    );
+    app.incident(json!({ "summary": "Typo on status page" }));
+    let done = app.incident(json!({ "summary": "Disk full", "priority": "P3" }));
+    let key = done["key"].as_str().unwrap();
+    let (status, body) = app.post(
+        &app.admin,
+        &format!("/api/v1/incidents/{key}/transitions"),
+        json!({ "name": "False Alarm" }),
+    );
+    assert_eq!(status, 200, "{body}");
+    app.advance(75);
+
+    let mut browser = Browser::new(&app);
+    sign_in(&mut browser, "correct horse battery");
+    let page = browser.get("/");
+    assert_eq!(page.status, 200);
+    let html = &page.body;
+    assert!(html.contains("<h1>3 active incidents</h1>"), "{html}");
+    assert!(
+        html.contains("Checkout &#60;script&#62;alert(1)&#60;/script&#62; down"),
+        "text is escaped"
+    );
+    assert!(!html.contains("<script>alert"), "text is escaped");
+    let p1 = html.find(">Critical (P1) <").expect("a P1 group");
+    let p2 = html.find(">High (P2) <").expect("a P2 group");
+    let none = html
+        .find(">No priority <")
+        .expect("a group without priority");
+    assert!(p1 < p2 && p2 < none, "most urgent first");
+    assert!(html.contains("<span class=\"status todo\">Open</span>"));
+    assert!(
+        html.contains(">1h 15m</time>"),
+        "ages from the injected clock"
+    );
+    assert!(html.contains("title=\"opened 2026-11-22 10:00 UTC\""));
+    let unassigned =
+        &html[html.find("Nobody on it").unwrap()..html.find("Recently resolved").unwrap()];
+    assert!(unassigned.contains("INC-1") && unassigned.contains("INC-3"));
+    assert!(!unassigned.contains("INC-2"));
+    let resolved = &html[html.find("Recently resolved").unwrap()..];
+    assert!(resolved.contains("INC-4") && resolved.contains("status done"));
+    assert!(html.contains("<span class=\"label\">SEV1</span> <span class=\"count\">1</span>"));
+
+    let css = browser.get("/assets/app.css");
+    assert_eq!(css.status, 200);
+    assert!(css.body.contains(".status.todo"));
+}
+
+on_both_backends!(
+    signing_in_and_out_with_cookies_and_csrf,
+    cookies_are_secure_behind_https_and_sessions_expire,
+    the_dashboard_shows_what_is_on_fire,
+);
