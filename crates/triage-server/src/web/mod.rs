@@ -5,6 +5,7 @@
 mod cookies;
 mod dashboard;
 mod error;
+mod incident;
 mod session;
 mod sign_in;
 mod view;
@@ -24,6 +25,11 @@ const STYLESHEET: &str = include_str!("../../assets/app.css");
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard::page))
+        .route("/incidents/{key}", get(incident::page))
+        .route(
+            "/incidents/{key}/{action}",
+            axum::routing::post(incident::act),
+        )
         .route("/login", get(sign_in::form).post(sign_in::submit))
         .route("/logout", axum::routing::post(sign_in::sign_out))
         .route("/assets/app.css", get(stylesheet))

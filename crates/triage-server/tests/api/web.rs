@@ -265,7 +265,187 @@ fn the_dashboard_shows_what_is_on_fire(backend: Backend) {
     assert!(css.body.contains(".status.todo"));
 }
 
+/// The hidden `version` field's value on the page.
+fn version(page: &Page) -> String {
+    let start = page
+        .body
+        .find("name=\"version\" value=\"")
+        .expect("a version field")
+        + 22;
+    page.body[start..].split('"').next().unwrap().to_string()
+}
+
+fn a_responder_works_an_incident_from_its_page(backend: Backend) {
+    let app = app_with_password(backend);
+    app.incident(json!({ "summary": "Checkout down" }));
+    app.incident(json!({ "summary": "Payments slow", "priority": "P2" }));
+    let mut browser = Browser::new(&app);
+    sign_in(&mut browser, "correct horse battery");
+
+    let page = browser.get("/incidents/inc-1");
+    assert_eq!(page.status, 200);
+    let html = &page.body;
+    assert!(html.contains("<h1><span class=\"key\">INC-1</span> Checkout down</h1>"));
+    // Investigating is shown, disabled, with the reason; False Alarm is offered.
+    let investigating = &html[html.find("<h3>Investigating").unwrap()..];
+    let investigating = &investigating[..investigating.find("</div>").unwrap()];
+    assert!(investigating.contains("disabled"), "{investigating}");
+    assert!(investigating.contains("priority"), "{investigating}");
+    assert!(html.contains("name=\"transition\" value=\"False Alarm\""));
+    let token = csrf(&page);
+
+    // Posting the refused transition anyway: the reason, and nothing changes.
+    let before = app.snapshot();
+    let refused = browser.post(
+        "/incidents/INC-1/transition",
+        &[
+            ("csrf", &token),
+            ("version", "1"),
+            ("transition", "Investigating"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("id=\"action-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("priority"));
+    assert_eq!(app.snapshot(), before);
+
+    let set = browser.post(
+        "/incidents/INC-1/fields",
+        &[
+            ("csrf", &token),
+            ("version", "1"),
+            ("priority", "P1"),
+            ("severity", "SEV2"),
+        ],
+    );
+    assert_eq!(set.status, 303);
+    assert_eq!(set.location.as_deref(), Some("/incidents/INC-1"));
+    let page = browser.get("/incidents/INC-1");
+    assert!(page.body.contains("<dd>Critical (P1)</dd>"));
+    let current = version(&page);
+    let moved = browser.post(
+        "/incidents/INC-1/transition",
+        &[
+            ("csrf", &token),
+            ("version", &current),
+            ("transition", "Investigating"),
+            ("comment", "looking at the load balancer"),
+        ],
+    );
+    assert_eq!(moved.status, 303, "{}", moved.body);
+
+    // A form from before that change is refused: someone (here, we) moved it since.
+    let stale = browser.post(
+        "/incidents/INC-1/assign",
+        &[
+            ("csrf", &token),
+            ("version", &current),
+            ("assignee", "admin@example.com"),
+        ],
+    );
+    assert_eq!(stale.status, 409);
+    assert!(
+        stale.body.contains("changed by someone else"),
+        "{}",
+        stale.body
+    );
+    let page = browser.get("/incidents/INC-1");
+    let assigned = browser.post(
+        "/incidents/INC-1/assign",
+        &[
+            ("csrf", &token),
+            ("version", &version(&page)),
+            ("assignee", "admin@example.com"),
+        ],
+    );
+    assert_eq!(assigned.status, 303);
+    browser.post(
+        "/incidents/INC-1/comment",
+        &[("csrf", &token), ("comment", "Rolled back the deploy")],
+    );
+    let linked = browser.post(
+        "/incidents/INC-1/link",
+        &[
+            ("csrf", &token),
+            ("relation", "is caused by"),
+            ("other", "INC-2"),
+        ],
+    );
+    assert_eq!(linked.status, 303);
+    let bad_link = browser.post(
+        "/incidents/INC-1/link",
+        &[
+            ("csrf", &token),
+            ("relation", "is caused by"),
+            ("other", "INC-99"),
+        ],
+    );
+    assert_eq!(bad_link.status, 422);
+    assert!(bad_link.body.contains("INC-99"));
+
+    let page = browser.get("/incidents/INC-1");
+    let html = &page.body;
+    assert!(html.contains("<span class=\"status progress\">Investigating</span>"));
+    assert!(html.contains("Ada Admin &lt;admin@example.com&gt;"));
+    assert!(html.contains("is caused by <a href=\"/incidents/INC-2\">"));
+    let timeline = &html[html.find("<ol class=\"timeline\">").unwrap()..];
+    for expected in [
+        "Open → Investigating",
+        "looking at the load balancer",
+        "Rolled back the deploy",
+    ] {
+        assert!(timeline.contains(expected), "{expected} in {timeline}");
+    }
+
+    let forged = browser.post(
+        "/incidents/INC-1/comment",
+        &[("csrf", "forged"), ("comment", "x")],
+    );
+    assert_eq!(forged.status, 403);
+}
+
+fn viewers_read_but_get_no_actions(backend: Backend) {
+    let app = app_with_password(backend);
+    app.incident(json!({ "summary": "Checkout down" }));
+    app.user("viewer@example.com", "viewer", &[]);
+    let (status, _) = app.put(
+        &app.admin,
+        "/api/v1/users/viewer@example.com/password",
+        json!({ "password": "viewer password" }),
+    );
+    assert_eq!(status, 204);
+    let mut browser = Browser::new(&app);
+    let form = browser.get("/login");
+    let token = csrf(&form);
+    browser.post(
+        "/login",
+        &[
+            ("email", "viewer@example.com"),
+            ("password", "viewer password"),
+            ("csrf", &token),
+        ],
+    );
+    let page = browser.get("/incidents/INC-1");
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("id=\"actions\""));
+    let before = app.snapshot();
+    let refused = browser.post(
+        "/incidents/INC-1/comment",
+        &[("csrf", &csrf(&page)), ("comment", "sneaky")],
+    );
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("only responders and admins"));
+    assert_eq!(app.snapshot(), before);
+    assert_eq!(browser.get("/incidents/INC-404").status, 404);
+}
+
 on_both_backends!(
+    a_responder_works_an_incident_from_its_page,
+    viewers_read_but_get_no_actions,
     signing_in_and_out_with_cookies_and_csrf,
     cookies_are_secure_behind_https_and_sessions_expire,
     the_dashboard_shows_what_is_on_fire,

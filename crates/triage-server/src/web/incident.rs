@@ -1,0 +1,280 @@
+//! The incident page: everything about one incident and its timeline, and the actions a
+//! responder takes on it. Only the transitions allowed now are offered; the others show
+//! why not. Every action posts the version the page showed, so an edit made on a stale
+//! page is refused with a message instead of overwriting someone else's change.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use triage_core::role::Role;
+use triage_core::{Priority, Severity};
+use triage_store::{AvailableTransition, Incident, IncidentChanges, StoreError, TransitionInput};
+
+use super::error::PageError;
+use super::session::SignedIn;
+use super::view::{Time, category_class};
+use crate::AppState;
+
+pub struct EventLine {
+    pub text: String,
+    pub at: Time,
+}
+
+pub struct LinkLine {
+    pub relation: String,
+    pub key: String,
+    pub summary: String,
+    pub status: String,
+    pub category: &'static str,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct IncidentPage {
+    me: String,
+    csrf: String,
+    can_act: bool,
+    error: Option<String>,
+    incident: Incident,
+    category: &'static str,
+    detected: Time,
+    opened: Time,
+    links: Vec<LinkLine>,
+    events: Vec<EventLine>,
+    transitions: Vec<AvailableTransition>,
+    resolutions: Vec<String>,
+    assignees: Vec<Choice>,
+    priorities: Vec<Choice>,
+    severities: Vec<Choice>,
+}
+
+/// A select's options, `(value, label)`, after one for "none".
+fn choices(values: Vec<(String, String)>, selected: Option<String>, empty: &str) -> Vec<Choice> {
+    std::iter::once(Choice {
+        value: String::new(),
+        label: empty.to_string(),
+        selected: selected.is_none(),
+    })
+    .chain(values.into_iter().map(|(value, label)| Choice {
+        selected: selected.as_deref() == Some(value.as_str()),
+        label,
+        value,
+    }))
+    .collect()
+}
+
+/// The page for `key`, with `error` shown above the actions when an action was refused.
+async fn render(
+    state: &AppState,
+    signed_in: &SignedIn,
+    key: &str,
+    error: Option<String>,
+) -> Result<String, PageError> {
+    let incident = state.store.incident(key).await?;
+    let events = state.store.timeline(key).await?;
+    let transitions = state
+        .store
+        .available_transitions(key, &signed_in.actor)
+        .await?;
+    let users = state.store.users().await?;
+    let assignees = choices(
+        users
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| (u.email.clone(), format!("{} <{}>", u.name, u.email)))
+            .collect(),
+        incident.assignee.as_ref().map(|a| a.email.clone()),
+        "Nobody",
+    );
+    let priorities = choices(
+        Priority::ALL
+            .iter()
+            .map(|p| (p.code().to_string(), p.to_string()))
+            .collect(),
+        incident.priority.map(|p| p.code().to_string()),
+        "None",
+    );
+    let severities = choices(
+        Severity::ALL
+            .iter()
+            .map(|s| (s.code().to_string(), s.to_string()))
+            .collect(),
+        incident.severity.map(|s| s.code().to_string()),
+        "None",
+    );
+    let links = incident
+        .links
+        .iter()
+        .map(|link| LinkLine {
+            relation: link.relation.clone(),
+            key: link.incident.key.clone(),
+            summary: link.incident.summary.clone(),
+            status: link.incident.status.clone(),
+            category: category_class(link.incident.status_category),
+        })
+        .collect();
+    let page = IncidentPage {
+        me: signed_in.actor.name.clone(),
+        csrf: signed_in.csrf.clone(),
+        can_act: signed_in.actor.role.allows(Role::Responder),
+        error,
+        category: category_class(incident.status_category),
+        detected: Time::new(incident.detected_at),
+        opened: Time::new(incident.created_at),
+        links,
+        events: events
+            .into_iter()
+            .map(|e| EventLine {
+                text: e.text,
+                at: Time::new(e.at),
+            })
+            .collect(),
+        transitions,
+        resolutions: state.store.workflow().resolutions.clone(),
+        assignees,
+        priorities,
+        severities,
+        incident,
+    };
+    Ok(page.render()?)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(key): Path<String>,
+) -> Result<Html<String>, PageError> {
+    Ok(Html(render(&state, &signed_in, &key, None).await?))
+}
+
+/// What every action form carries.
+#[derive(Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    /// The incident's version when the page was shown.
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default)]
+    transition: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    resolution: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    relation: String,
+    #[serde(default)]
+    other: String,
+}
+
+fn optional(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Runs one action; a refusal shows the page again with the reason and changes nothing.
+pub async fn act(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((key, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let actor = &signed_in.actor;
+    if !actor.role.allows(Role::Responder) {
+        return Err(PageError::Forbidden(format!(
+            "{} is a {}; only responders and admins may change incidents",
+            actor.email, actor.role
+        )));
+    }
+    let now = state.now();
+    let store = &state.store;
+    let result = match action.as_str() {
+        "transition" => {
+            let input = TransitionInput {
+                name: Some(form.transition.clone()),
+                comment: optional(&form.comment),
+                resolution: optional(&form.resolution),
+            };
+            store
+                .transition_incident(&key, input, form.version, actor, now)
+                .await
+                .map(|_| ())
+        }
+        "assign" => store
+            .assign_incident(&key, optional(&form.assignee), form.version, actor, now)
+            .await
+            .map(|_| ()),
+        "fields" => {
+            let priority = optional(&form.priority)
+                .map(|p| Priority::parse(&p))
+                .transpose()
+                .map_err(|e| StoreError::Invalid(e.to_string()));
+            let severity = optional(&form.severity)
+                .map(|s| Severity::parse(&s))
+                .transpose()
+                .map_err(|e| StoreError::Invalid(e.to_string()));
+            match (priority, severity) {
+                (Ok(priority), Ok(severity)) => {
+                    let changes = IncidentChanges {
+                        priority: Some(priority),
+                        severity: Some(severity),
+                        ..IncidentChanges::default()
+                    };
+                    store
+                        .update_incident(&key, changes, form.version, actor, now)
+                        .await
+                        .map(|_| ())
+                }
+                (Err(error), _) | (_, Err(error)) => Err(error),
+            }
+        }
+        "comment" => store
+            .add_comment(&key, &form.comment, actor, now)
+            .await
+            .map(|_| ()),
+        "link" => store
+            .link_incidents(&key, &form.other, &form.relation, actor, now)
+            .await
+            .map(|_| ()),
+        _ => return Err(PageError::NotFound(format!("no action '{action}'"))),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/incidents/{}", key.trim())).into_response()),
+        Err(error) => {
+            let status = match &error {
+                StoreError::StaleVersion { .. } => StatusCode::CONFLICT,
+                StoreError::NotFound(_) if !incident_exists(&state, &key).await => {
+                    return Err(PageError::from(error));
+                }
+                StoreError::Invalid(_) | StoreError::Refused(_) | StoreError::NotFound(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                StoreError::Duplicate(_) => StatusCode::CONFLICT,
+                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+                _ => return Err(PageError::from(error)),
+            };
+            let body = render(&state, &signed_in, &key, Some(error.to_string())).await?;
+            Ok((status, Html(body)).into_response())
+        }
+    }
+}
+
+async fn incident_exists(state: &AppState, key: &str) -> bool {
+    state.store.incident(key).await.is_ok()
+}
