@@ -12,6 +12,7 @@ pub mod background;
 pub mod clock;
 pub mod error;
 mod extract;
+mod listing;
 pub mod web;
 
 use std::future::Future;

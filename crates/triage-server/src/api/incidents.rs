@@ -10,17 +10,14 @@ use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use triage_core::incident::DetectionSource;
-use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
-use triage_store::{
-    Actor, AssigneeFilter, Incident, IncidentChanges, IncidentFilter, ListRequest, NewIncident,
-    SortField, TransitionInput,
-};
+use triage_store::{Actor, Incident, IncidentChanges, NewIncident, TransitionInput};
 
 use crate::AppState;
 use crate::auth::{Responder, Viewer};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, IfMatch};
+use crate::listing::ListQuery;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -101,63 +98,12 @@ async fn show(
     Ok(Json(state.store.incident(&key).await?))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    status: Option<String>,
-    category: Option<String>,
-    priority: Option<String>,
-    severity: Option<String>,
-    assignee: Option<String>,
-    service: Option<String>,
-    label: Option<String>,
-    q: Option<String>,
-    sort: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
-/// Splits `a,b,c` and parses each part.
-fn each<T, E: ToString>(
-    text: Option<&str>,
-    parse: impl Fn(&str) -> Result<T, E>,
-) -> ApiResult<Vec<T>> {
-    text.unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(|part| parse(part).map_err(|e| ApiError::invalid(e.to_string())))
-        .collect()
-}
-
 async fn list(
     State(state): State<AppState>,
     Viewer(actor): Viewer,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let assignee = query.assignee.as_deref().map(|a| match a.trim() {
-        "none" | "unassigned" => AssigneeFilter::Unassigned,
-        "me" => AssigneeFilter::Email(actor.email.clone()),
-        email => AssigneeFilter::Email(email.to_string()),
-    });
-    let filter = IncidentFilter {
-        statuses: each(query.status.as_deref(), |s| Ok::<_, String>(s.to_string()))?,
-        categories: each(query.category.as_deref(), Category::parse)?,
-        priorities: each(query.priority.as_deref(), Priority::parse)?,
-        severities: each(query.severity.as_deref(), Severity::parse)?,
-        assignee,
-        service: query.service,
-        label: query.label,
-        text: query.q,
-    };
-    let (sort, order) = SortField::parse(query.sort.as_deref().unwrap_or("-created"))?;
-    let request = ListRequest {
-        filter,
-        sort,
-        order,
-        limit: query.limit.unwrap_or(50),
-        cursor: query.cursor,
-    };
+    let request = query.request(&actor)?;
     Ok(Json(state.store.list_incidents(request).await?))
 }
 

@@ -15,7 +15,7 @@ use triage_store::{AvailableTransition, Incident, IncidentChanges, StoreError, T
 
 use super::error::PageError;
 use super::session::SignedIn;
-use super::view::{Time, category_class};
+use super::view::{Choice, Time, category_class, choices, priority_choices, severity_choices};
 use crate::AppState;
 
 pub struct EventLine {
@@ -29,12 +29,6 @@ pub struct LinkLine {
     pub summary: String,
     pub status: String,
     pub category: &'static str,
-}
-
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 #[derive(Template)]
@@ -55,21 +49,6 @@ struct IncidentPage {
     assignees: Vec<Choice>,
     priorities: Vec<Choice>,
     severities: Vec<Choice>,
-}
-
-/// A select's options, `(value, label)`, after one for "none".
-fn choices(values: Vec<(String, String)>, selected: Option<String>, empty: &str) -> Vec<Choice> {
-    std::iter::once(Choice {
-        value: String::new(),
-        label: empty.to_string(),
-        selected: selected.is_none(),
-    })
-    .chain(values.into_iter().map(|(value, label)| Choice {
-        selected: selected.as_deref() == Some(value.as_str()),
-        label,
-        value,
-    }))
-    .collect()
 }
 
 /// The page for `key`, with `error` shown above the actions when an action was refused.
@@ -95,22 +74,8 @@ async fn render(
         incident.assignee.as_ref().map(|a| a.email.clone()),
         "Nobody",
     );
-    let priorities = choices(
-        Priority::ALL
-            .iter()
-            .map(|p| (p.code().to_string(), p.to_string()))
-            .collect(),
-        incident.priority.map(|p| p.code().to_string()),
-        "None",
-    );
-    let severities = choices(
-        Severity::ALL
-            .iter()
-            .map(|s| (s.code().to_string(), s.to_string()))
-            .collect(),
-        incident.severity.map(|s| s.code().to_string()),
-        "None",
-    );
+    let priorities = priority_choices(incident.priority);
+    let severities = severity_choices(incident.severity);
     let links = incident
         .links
         .iter()

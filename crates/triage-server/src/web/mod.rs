@@ -3,9 +3,11 @@
 //! every form carries its session's CSRF token; roles apply as in the API.
 
 mod cookies;
+mod create;
 mod dashboard;
 mod error;
 mod incident;
+mod list;
 mod session;
 mod sign_in;
 mod view;
@@ -25,6 +27,8 @@ const STYLESHEET: &str = include_str!("../../assets/app.css");
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard::page))
+        .route("/incidents", get(list::page))
+        .route("/incidents/new", get(create::form).post(create::submit))
         .route("/incidents/{key}", get(incident::page))
         .route(
             "/incidents/{key}/{action}",

@@ -3,6 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use triage_core::workflow::Category;
+use triage_core::{Priority, Severity};
 use triage_store::Incident;
 
 /// An incident as a row of a list.
@@ -73,6 +74,48 @@ impl Row {
             opened: Time::new(incident.created_at),
         }
     }
+}
+
+/// An option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A select's options, `(value, label)`, after one for "none".
+pub fn choices(
+    values: Vec<(String, String)>,
+    selected: Option<String>,
+    empty: &str,
+) -> Vec<Choice> {
+    std::iter::once(Choice {
+        value: String::new(),
+        label: empty.to_string(),
+        selected: selected.is_none(),
+    })
+    .chain(values.into_iter().map(|(value, label)| Choice {
+        selected: selected.as_deref() == Some(value.as_str()),
+        label,
+        value,
+    }))
+    .collect()
+}
+
+pub fn priority_choices(selected: Option<Priority>) -> Vec<Choice> {
+    let values = Priority::ALL
+        .iter()
+        .map(|p| (p.code().to_string(), p.to_string()))
+        .collect();
+    choices(values, selected.map(|p| p.code().to_string()), "None")
+}
+
+pub fn severity_choices(selected: Option<Severity>) -> Vec<Choice> {
+    let values = Severity::ALL
+        .iter()
+        .map(|s| (s.code().to_string(), s.to_string()))
+        .collect();
+    choices(values, selected.map(|s| s.code().to_string()), "None")
 }
 
 #[cfg(test)]

@@ -443,7 +443,98 @@ fn viewers_read_but_get_no_actions(backend: Backend) {
     assert_eq!(browser.get("/incidents/INC-404").status, 404);
 }
 
+fn the_list_keeps_its_filter_in_the_url(backend: Backend) {
+    let app = app_with_password(backend);
+    for n in 1..=60 {
+        let priority = if n % 3 == 0 { "P1" } else { "P3" };
+        app.incident(json!({ "summary": format!("Incident {n}"), "priority": priority, "services": ["checkout"] }));
+    }
+    let mut browser = Browser::new(&app);
+    sign_in(&mut browser, "correct horse battery");
+
+    let page = browser.get("/incidents?priority=P1&service=checkout&status=&q=");
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.body.matches("<tr>").count(),
+        20 + 1,
+        "20 rows and the header"
+    );
+    assert!(
+        page.body.contains("<option value=\"P1\" selected>"),
+        "the form shows the filter"
+    );
+    assert!(!page.body.contains("rel=\"next\""));
+
+    let all = browser.get("/incidents?sort=key");
+    assert_eq!(all.body.matches("<tr>").count(), 50 + 1);
+    let start = all.body.find("rel=\"next\" href=\"").unwrap() + 17;
+    let next = all.body[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    assert!(next.starts_with("/incidents?sort=key&cursor="), "{next}");
+    let second = browser.get(&next);
+    assert_eq!(second.body.matches("<tr>").count(), 10 + 1);
+    assert!(second.body.contains("INC-60") && !second.body.contains(">INC-50<"));
+
+    let bad = browser.get("/incidents?priority=P9");
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("P9"), "{}", bad.body);
+    let unknown = browser.get("/incidents?colour=red");
+    assert_eq!(unknown.status, 422);
+}
+
+fn reporting_an_incident_from_the_console(backend: Backend) {
+    let app = app_with_password(backend);
+    let mut browser = Browser::new(&app);
+    sign_in(&mut browser, "correct horse battery");
+    let form = browser.get("/incidents/new");
+    assert_eq!(form.status, 200);
+    let token = csrf(&form);
+
+    let before = app.snapshot();
+    let empty = browser.post(
+        "/incidents/new",
+        &[
+            ("csrf", &token),
+            ("summary", "  "),
+            ("description", "kept"),
+            ("services", "checkout"),
+        ],
+    );
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("summary"), "{}", empty.body);
+    assert!(
+        empty.body.contains(">kept</textarea>"),
+        "what was typed is kept"
+    );
+    assert_eq!(app.snapshot(), before);
+
+    let created = browser.post(
+        "/incidents/new",
+        &[
+            ("csrf", &token),
+            ("summary", "Customers cannot log in"),
+            ("description", "Reported by support"),
+            ("priority", "P2"),
+            ("severity", ""),
+            ("services", "auth, web"),
+            ("labels", "customer-facing"),
+        ],
+    );
+    assert_eq!(created.status, 303);
+    assert_eq!(created.location.as_deref(), Some("/incidents/INC-1"));
+    let (_, incident) = app.get(&app.admin, "/api/v1/incidents/INC-1");
+    assert_eq!(incident["detection_source"], "user_report");
+    assert_eq!(incident["priority"], "P2");
+    assert_eq!(incident["services"], json!(["auth", "web"]));
+    assert_eq!(incident["labels"], json!(["customer-facing"]));
+}
+
 on_both_backends!(
+    the_list_keeps_its_filter_in_the_url,
+    reporting_an_incident_from_the_console,
     a_responder_works_an_incident_from_its_page,
     viewers_read_but_get_no_actions,
     signing_in_and_out_with_cookies_and_csrf,
