@@ -21,6 +21,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 use triage_core::clock::Clock;
 use triage_store::Store;
@@ -30,11 +31,26 @@ use triage_store::Store;
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// Becomes `true` when the server starts shutting down, so that endless responses
+    /// (live update streams) end and the shutdown is not held up by them.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            closing: Arc::new(watch::Sender::new(false)),
+        }
+    }
+
+    /// Resolves when the server starts shutting down.
+    pub fn closing(&self) -> impl Future<Output = ()> + Send + use<> {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        }
     }
 
     pub fn now(&self) -> jiff::Timestamp {
@@ -61,6 +77,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let closing = state.closing.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closing.send_replace(true);
+    };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -31,6 +31,8 @@ pub struct Count {
 #[template(path = "dashboard.html")]
 struct Dashboard {
     me: String,
+    /// What the live stream compares with (read before the lists, so no change is missed).
+    mark: String,
     csrf: String,
     active: usize,
     groups: Vec<PriorityGroup>,
@@ -68,6 +70,7 @@ pub async fn page(
     signed_in: SignedIn,
 ) -> Result<Html<String>, PageError> {
     let now = state.now();
+    let mark = state.store.incidents_mark().await?;
     let active = active_incidents(&state).await?;
     let mut groups: Vec<PriorityGroup> = Priority::ALL
         .iter()
@@ -113,6 +116,7 @@ pub async fn page(
         .items;
     let page = Dashboard {
         me: signed_in.actor.name.clone(),
+        mark,
         csrf: signed_in.csrf.clone(),
         active: active.len(),
         groups: groups.into_iter().filter(|g| !g.rows.is_empty()).collect(),

@@ -8,6 +8,7 @@ mod dashboard;
 mod error;
 mod incident;
 mod list;
+mod live;
 mod session;
 mod sign_in;
 mod view;
@@ -21,8 +22,9 @@ use crate::AppState;
 
 pub use session::SESSION_LIFETIME;
 
-/// The stylesheet, shipped inside the binary.
+/// The stylesheet and the one script, shipped inside the binary.
 const STYLESHEET: &str = include_str!("../../assets/app.css");
+const SCRIPT: &str = include_str!("../../assets/app.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,15 +38,24 @@ pub fn router() -> Router<AppState> {
         )
         .route("/login", get(sign_in::form).post(sign_in::submit))
         .route("/logout", axum::routing::post(sign_in::sign_out))
-        .route("/assets/app.css", get(stylesheet))
+        .route("/live/incidents", get(live::incidents))
+        .route("/live/incidents/{key}", get(live::incident))
+        .route(
+            "/assets/app.css",
+            get(|| asset("text/css; charset=utf-8", STYLESHEET)),
+        )
+        .route(
+            "/assets/app.js",
+            get(|| asset("text/javascript; charset=utf-8", SCRIPT)),
+        )
 }
 
-async fn stylesheet() -> impl IntoResponse {
+async fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        STYLESHEET,
+        body,
     )
 }

@@ -1,6 +1,9 @@
 //! The web console over HTTP: signing in and out, cookies and CSRF, the dashboard.
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
 
 use serde_json::json;
 use triage_testdb::{Backend, on_both_backends};
@@ -28,6 +31,7 @@ impl Browser {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
+            .timeout_global(Some(std::time::Duration::from_secs(30)))
             .build()
             .into();
         Browser {
@@ -81,6 +85,27 @@ impl Browser {
         }
         let response = request.call().unwrap();
         self.finish(response)
+    }
+
+    /// Opens a server-sent event stream, over a plain socket so that every line is read
+    /// as soon as it arrives (chunk-size lines are read too, and ignored by the reader).
+    fn stream(&self, path: &str) -> Box<dyn BufRead> {
+        let address = self.base.trim_start_matches("http://");
+        let mut socket = TcpStream::connect(address).unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            socket,
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nCookie: {}\r\nAccept: text/event-stream\r\n\r\n",
+            self.cookie_header()
+        )
+        .unwrap();
+        let mut reader = BufReader::new(socket);
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        Box::new(reader)
     }
 
     fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
@@ -532,7 +557,75 @@ fn reporting_an_incident_from_the_console(backend: Backend) {
     assert_eq!(incident["labels"], json!(["customer-facing"]));
 }
 
+/// Reads the stream until its next `changed` event; answers the event's data.
+fn next_change(stream: &mut impl BufRead) -> String {
+    let mut event = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(stream.read_line(&mut line).unwrap() > 0, "the stream ended");
+        let line = line.trim_end();
+        if let Some(name) = line.strip_prefix("event: ") {
+            event = name.to_string();
+        } else if let Some(data) = line.strip_prefix("data: ")
+            && event == "changed"
+        {
+            return data.to_string();
+        }
+    }
+}
+
+fn pages_hear_about_changes_live(backend: Backend) {
+    let app = app_with_password(backend);
+    app.incident(json!({ "summary": "Checkout down" }));
+    let mut browser = Browser::new(&app);
+    sign_in(&mut browser, "correct horse battery");
+    let page = browser.get("/incidents/INC-1");
+    assert!(
+        page.body
+            .contains("data-live=\"/live/incidents/INC-1\" data-mark=\"1\"")
+    );
+    let dashboard = browser.get("/");
+    let start = dashboard.body.find("data-mark=\"").unwrap() + 11;
+    let mark = dashboard.body[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let mut incident = browser.stream("/live/incidents/INC-1?since=1");
+    let mut incidents = browser.stream(&format!("/live/incidents?since={mark}"));
+    // On PostgreSQL the change comes through a second server: the streams read the
+    // database, not one server's memory.
+    let other = match backend {
+        Backend::Postgres => Some(
+            triage_server::background::BackgroundServer::start(
+                &app.db.db,
+                triage_store::StoreOptions::default(),
+                Arc::new(triage_core::clock::ManualClock::new(app.now())),
+            )
+            .unwrap(),
+        ),
+        Backend::Sqlite => None,
+    };
+    let url = other
+        .as_ref()
+        .map_or_else(|| app.url(), |server| server.url());
+    let changed = ureq::patch(format!("{url}/api/v1/incidents/INC-1"))
+        .header("Authorization", format!("Bearer {}", app.admin))
+        .send_json(json!({ "priority": "P1" }))
+        .unwrap();
+    assert_eq!(changed.status().as_u16(), 200);
+    assert_eq!(next_change(&mut incident), "2");
+    assert_ne!(next_change(&mut incidents), mark);
+
+    let script = browser.get("/assets/app.js");
+    assert_eq!(script.status, 200);
+    assert!(script.body.contains("EventSource"));
+    assert!(script.body.len() < 50 * 1024, "the script budget is 50 KB");
+}
+
 on_both_backends!(
+    pages_hear_about_changes_live,
     the_list_keeps_its_filter_in_the_url,
     reporting_an_incident_from_the_console,
     a_responder_works_an_incident_from_its_page,

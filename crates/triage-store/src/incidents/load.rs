@@ -267,3 +267,25 @@ pub(crate) fn severity(rank: Option<i64>) -> StoreResult<Option<Severity>> {
     })
     .transpose()
 }
+
+impl Store {
+    /// The incident's current version: what live pages compare with the one they show.
+    pub async fn incident_version(&self, key: &str) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT version FROM incidents WHERE key = $1")
+            .bind(normalize_key(key))
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or_else(|| not_found(key))
+    }
+
+    /// A mark that changes whenever any incident is created or changed, whichever server
+    /// changed it: the latest timeline event (every change appends one), read from the
+    /// primary key. What the live dashboard compares. On PostgreSQL two writes may commit
+    /// out of id order; the earlier id is then noticed with the next change.
+    pub async fn incidents_mark(&self) -> StoreResult<String> {
+        let latest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(latest.to_string())
+    }
+}
