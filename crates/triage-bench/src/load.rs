@@ -11,11 +11,13 @@ use serde_json::Value;
 use crate::server::Server;
 use crate::stats::Stats;
 
-/// One client connection (kept alive) with the token.
+/// One client connection (kept alive) with the token, and a console session cookie once
+/// signed in.
 pub struct Client {
     agent: ureq::Agent,
     base: String,
     authorization: String,
+    cookie: String,
 }
 
 impl Client {
@@ -29,7 +31,55 @@ impl Client {
             agent,
             base: base.to_string(),
             authorization: format!("Bearer {token}"),
+            cookie: String::new(),
         }
+    }
+
+    /// Signs in to the web console as a browser does (form token, then password); the
+    /// client then sends the session cookie.
+    pub fn sign_in(&mut self, email: &str, password: &str) {
+        let mut form = self
+            .agent
+            .get(format!("{}/login", self.base))
+            .call()
+            .expect("the sign-in page");
+        let form_cookie = cookie_of(form.headers(), "triage_signin");
+        let page = form.body_mut().read_to_string().expect("the sign-in page");
+        let start = page.find("name=\"csrf\" value=\"").expect("a form token") + 19;
+        let csrf = page[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let signed_in = self
+            .agent
+            .post(format!("{}/login", self.base))
+            .header("Cookie", format!("triage_signin={form_cookie}"))
+            .config()
+            .max_redirects(0)
+            .build()
+            .send_form([
+                ("email", email),
+                ("password", password),
+                ("csrf", csrf.as_str()),
+            ])
+            .expect("signing in");
+        let session = cookie_of(signed_in.headers(), "triage_session");
+        assert!(!session.is_empty(), "signed in");
+        self.cookie = format!("triage_session={session}");
+    }
+
+    /// GETs and returns the status code and the body's size.
+    pub fn get_size(&self, path: &str) -> (u16, usize) {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", &self.authorization)
+            .header("Cookie", &self.cookie)
+            .call()
+            .expect("the server answers");
+        let size = response.body_mut().read_to_vec().map_or(0, |b| b.len());
+        (response.status().as_u16(), size)
     }
 
     /// POSTs and returns the status code and body.
@@ -46,14 +96,7 @@ impl Client {
     }
 
     pub fn get_status(&self, path: &str) -> u16 {
-        let mut response = self
-            .agent
-            .get(format!("{}{path}", self.base))
-            .header("Authorization", &self.authorization)
-            .call()
-            .expect("the server answers");
-        let _ = response.body_mut().read_to_vec();
-        response.status().as_u16()
+        self.get_size(path).0
     }
 
     pub fn create(&self, body: &Value) -> Result<(), u16> {
@@ -185,4 +228,16 @@ fn run_workers(
         }
     });
     total.finish(started.elapsed())
+}
+
+/// The value of cookie `name` among the response's Set-Cookie headers.
+fn cookie_of(headers: &ureq::http::HeaderMap, name: &str) -> String {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+        .unwrap_or_default()
 }

@@ -7,6 +7,7 @@
 //! target/release/triage-bench
 //! ```
 
+mod console;
 mod load;
 mod server;
 mod stats;
@@ -46,6 +47,9 @@ struct Args {
     /// postgres://postgres@127.0.0.1:5432/postgres by default) instead of SQLite.
     #[arg(long)]
     postgres: bool,
+    /// Measure only the web console's pages (on a fresh database).
+    #[arg(long)]
+    console: bool,
 }
 
 fn main() {
@@ -60,6 +64,11 @@ fn main() {
         Backend::Sqlite
     };
     let server = Server::start(&triage, backend);
+    if args.console {
+        println!("# triage-bench --console ({backend:?})");
+        console::run(&server, args.list_samples);
+        return;
+    }
     let client = Client::new(&server.url, &server.token);
     client.post(
         "/api/v1/users",

@@ -2,10 +2,13 @@
 //! PostgreSQL database (dropped afterwards), with an admin bootstrapped through the real
 //! binary.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
 use triage_testdb::{Backend, TestDb};
+
+/// The console password of bench@example.com.
+pub const PASSWORD: &str = "bench password 1234";
 
 pub struct Server {
     child: Child,
@@ -22,11 +25,20 @@ pub struct Memory {
 impl Server {
     pub fn start(triage: &str, backend: Backend) -> Server {
         let db = TestDb::new(backend);
-        let bootstrap = Command::new(triage)
+        let mut bootstrap = Command::new(triage)
             .args(["admin", "bootstrap", "--db", &db.db])
-            .args(["--email", "bench@example.com"])
-            .output()
+            .args(["--email", "bench@example.com", "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
             .unwrap_or_else(|e| panic!("cannot run {triage}: {e}"));
+        bootstrap
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .expect("the password");
+        let bootstrap = bootstrap.wait_with_output().expect("bootstrap");
         assert!(bootstrap.status.success(), "bootstrap failed");
         let token = String::from_utf8_lossy(&bootstrap.stdout)
             .lines()
