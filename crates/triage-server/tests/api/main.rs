@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod browser;
 mod harness;
 mod listing;
 mod openapi;
