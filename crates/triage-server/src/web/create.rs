@@ -47,15 +47,7 @@ struct NewIncidentPage<'a> {
 }
 
 fn responder(signed_in: &SignedIn) -> Result<(), PageError> {
-    let actor = &signed_in.actor;
-    if actor.role.allows(Role::Responder) {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden(format!(
-            "{} is a {}; only responders and admins may open incidents",
-            actor.email, actor.role
-        )))
-    }
+    signed_in.require(Role::Responder, "responders and admins may open incidents")
 }
 
 fn render(

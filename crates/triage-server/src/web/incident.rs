@@ -160,13 +160,11 @@ pub async fn act(
     Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     signed_in.check_csrf(&form.csrf)?;
+    signed_in.require(
+        Role::Responder,
+        "responders and admins may change incidents",
+    )?;
     let actor = &signed_in.actor;
-    if !actor.role.allows(Role::Responder) {
-        return Err(PageError::Forbidden(format!(
-            "{} is a {}; only responders and admins may change incidents",
-            actor.email, actor.role
-        )));
-    }
     let now = state.now();
     let store = &state.store;
     let result = match action.as_str() {

@@ -2,6 +2,7 @@
 //! a session cookie. Pages are askama templates (`templates/`) extending one layout;
 //! every form carries its session's CSRF token; roles apply as in the API.
 
+mod admin;
 mod cookies;
 mod create;
 mod dashboard;
@@ -36,6 +37,8 @@ pub fn router() -> Router<AppState> {
             "/incidents/{key}/{action}",
             axum::routing::post(incident::act),
         )
+        .route("/admin", get(admin::page))
+        .route("/admin/{action}", axum::routing::post(admin::act))
         .route("/login", get(sign_in::form).post(sign_in::submit))
         .route("/logout", axum::routing::post(sign_in::sign_out))
         .route("/live/incidents", get(live::incidents))

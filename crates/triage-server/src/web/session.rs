@@ -4,6 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jiff::SignedDuration;
+use triage_core::role::Role;
 use triage_store::Actor;
 
 use super::cookies;
@@ -21,6 +22,18 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// Refuses someone whose role is below `needed`; `what` says who may ("responders
+    /// and admins may change incidents").
+    pub fn require(&self, needed: Role, what: &str) -> Result<(), PageError> {
+        if self.actor.role.allows(needed) {
+            return Ok(());
+        }
+        Err(PageError::Forbidden(format!(
+            "{} is a {}; only {what}",
+            self.actor.email, self.actor.role
+        )))
+    }
+
     /// Refuses a form whose CSRF field is not this session's token.
     pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
         if sent.is_empty() || sent != self.csrf {

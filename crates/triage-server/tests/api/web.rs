@@ -140,17 +140,17 @@ fn app_with_password(backend: Backend) -> TestApp {
     app
 }
 
-fn sign_in(browser: &mut Browser, password: &str) -> Page {
+fn sign_in_as(browser: &mut Browser, email: &str, password: &str) -> Page {
     let form = browser.get("/login");
     let token = csrf(&form);
     browser.post(
         "/login",
-        &[
-            ("email", "admin@example.com"),
-            ("password", password),
-            ("csrf", &token),
-        ],
+        &[("email", email), ("password", password), ("csrf", &token)],
     )
+}
+
+fn sign_in(browser: &mut Browser, password: &str) -> Page {
+    sign_in_as(browser, "admin@example.com", password)
 }
 
 fn signing_in_and_out_with_cookies_and_csrf(backend: Backend) {
@@ -624,7 +624,149 @@ fn pages_hear_about_changes_live(backend: Backend) {
     assert!(script.body.len() < 50 * 1024, "the script budget is 50 KB");
 }
 
+fn admins_manage_people_and_tokens_in_the_console(backend: Backend) {
+    let app = app_with_password(backend);
+    let mut browser = Browser::new(&app);
+    sign_in(&mut browser, "correct horse battery");
+    let page = browser.get("/admin");
+    assert_eq!(page.status, 200);
+    let token = csrf(&page);
+    let post = |browser: &mut Browser, action: &str, fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        browser.post(&format!("/admin/{action}"), &all)
+    };
+
+    let short = post(
+        &mut browser,
+        "invite",
+        &[
+            ("email", "bob@example.com"),
+            ("role", "responder"),
+            ("password", "short"),
+        ],
+    );
+    assert_eq!(short.status, 422);
+    assert!(short.body.contains("at least 10 characters"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE email = 'bob@example.com'"),
+        0
+    );
+    let invited = post(
+        &mut browser,
+        "invite",
+        &[
+            ("email", "bob@example.com"),
+            ("name", "Bob"),
+            ("role", "responder"),
+            ("group", "sre"),
+            ("password", "bob's first password"),
+        ],
+    );
+    assert_eq!(invited.status, 303);
+    let again = post(
+        &mut browser,
+        "invite",
+        &[("email", "bob@example.com"), ("role", "viewer")],
+    );
+    assert_eq!(again.status, 409);
+    assert_eq!(
+        post(
+            &mut browser,
+            "role",
+            &[("email", "bob@example.com"), ("role", "viewer")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(
+        post(
+            &mut browser,
+            "group",
+            &[("group", "dba"), ("description", "Databases")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(
+        post(
+            &mut browser,
+            "join",
+            &[("email", "bob@example.com"), ("group", "dba")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(
+        post(
+            &mut browser,
+            "leave",
+            &[("email", "bob@example.com"), ("group", "sre")]
+        )
+        .status,
+        303
+    );
+    let (_, bob) = app.get(&app.admin, "/api/v1/users/bob@example.com");
+    assert_eq!(bob["role"], "viewer");
+    assert_eq!(bob["groups"], json!(["dba"]));
+
+    // Bob signs in with the password he was given; a reset ends his session.
+    let mut bobs = Browser::new(&app);
+    let signed_in = sign_in_as(&mut bobs, "bob@example.com", "bob's first password");
+    assert_eq!(signed_in.status, 303);
+    assert_eq!(bobs.get("/admin").status, 403, "only admins");
+    assert_eq!(
+        post(
+            &mut browser,
+            "password",
+            &[
+                ("email", "bob@example.com"),
+                ("password", "bob's second password")
+            ]
+        )
+        .status,
+        303
+    );
+    assert_eq!(bobs.get("/").status, 303, "signed out by the reset");
+
+    // A token is shown once, works, and can be revoked.
+    let created = post(
+        &mut browser,
+        "token",
+        &[("email", "bob@example.com"), ("name", "laptop")],
+    );
+    assert_eq!(created.status, 200);
+    let start = created.body.find("<code>").unwrap() + 6;
+    let secret = created.body[start..].split('<').next().unwrap().to_string();
+    assert!(secret.starts_with("trg_"));
+    assert_eq!(app.get(&secret, "/api/v1/me").0, 200);
+    let (_, tokens) = app.get(&app.admin, "/api/v1/tokens?user=bob@example.com");
+    let id = tokens["tokens"][0]["id"].as_i64().unwrap().to_string();
+    assert_eq!(post(&mut browser, "revoke", &[("id", &id)]).status, 303);
+    assert_eq!(app.get(&secret, "/api/v1/me").0, 401);
+    assert!(
+        !browser.get("/admin").body.contains(&secret),
+        "shown only once"
+    );
+
+    assert_eq!(
+        post(&mut browser, "deactivate", &[("email", "bob@example.com")]).status,
+        303
+    );
+    assert_eq!(
+        sign_in_as(&mut bobs, "bob@example.com", "bob's second password").status,
+        401
+    );
+    assert_eq!(
+        post(&mut browser, "delete-group", &[("group", "dba")]).status,
+        303
+    );
+    let forged = browser.post("/admin/group", &[("csrf", "forged"), ("group", "x")]);
+    assert_eq!(forged.status, 403);
+}
+
 on_both_backends!(
+    admins_manage_people_and_tokens_in_the_console,
     pages_hear_about_changes_live,
     the_list_keeps_its_filter_in_the_url,
     reporting_an_incident_from_the_console,
