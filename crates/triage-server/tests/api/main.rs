@@ -8,5 +8,6 @@ mod harness;
 mod listing;
 mod openapi;
 mod people;
+mod snapshots;
 mod story;
 mod web;

@@ -12,22 +12,22 @@ use crate::harness::TestApp;
 
 /// A cookie-keeping client that does not follow redirects, like a browser seen from the
 /// server's side.
-struct Browser {
+pub struct Browser {
     agent: ureq::Agent,
     base: String,
     cookies: HashMap<String, String>,
     headers: Vec<(&'static str, &'static str)>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    body: String,
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
+    pub fn new(app: &TestApp) -> Browser {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -77,7 +77,7 @@ impl Browser {
         }
     }
 
-    fn get(&mut self, path: &str) -> Page {
+    pub fn get(&mut self, path: &str) -> Page {
         let mut request = self.agent.get(format!("{}{path}", self.base));
         request = request.header("Cookie", self.cookie_header());
         for (name, value) in &self.headers {
@@ -120,7 +120,7 @@ impl Browser {
 }
 
 /// The value of the first hidden `csrf` field on the page.
-fn csrf(page: &Page) -> String {
+pub fn csrf(page: &Page) -> String {
     let start = page
         .body
         .find("name=\"csrf\" value=\"")
@@ -129,7 +129,7 @@ fn csrf(page: &Page) -> String {
     page.body[start..].split('"').next().unwrap().to_string()
 }
 
-fn app_with_password(backend: Backend) -> TestApp {
+pub fn app_with_password(backend: Backend) -> TestApp {
     let app = TestApp::spawn(backend);
     let (status, body) = app.put(
         &app.admin,
@@ -149,7 +149,7 @@ fn sign_in_as(browser: &mut Browser, email: &str, password: &str) -> Page {
     )
 }
 
-fn sign_in(browser: &mut Browser, password: &str) -> Page {
+pub fn sign_in(browser: &mut Browser, password: &str) -> Page {
     sign_in_as(browser, "admin@example.com", password)
 }
 
