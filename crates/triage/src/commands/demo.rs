@@ -6,7 +6,11 @@ use triage_core::incident::DetectionSource;
 use triage_core::{Priority, Severity};
 use triage_store::{NewIncident, Store, StoreError, TransitionInput};
 
-/// Creates admin@example.com (printing its token) and sample incidents.
+/// The demo admin's web console password (demo mode only; printed at start).
+const DEMO_PASSWORD: &str = "triage-demo";
+
+/// Creates admin@example.com (printing its token and console password) and sample
+/// incidents.
 pub async fn seed(store: &Store, now: Timestamp, url: &str) -> Result<(), StoreError> {
     let (admin, token) = store
         .bootstrap_admin("admin@example.com", Some("Demo Admin"), now)
@@ -75,5 +79,10 @@ pub async fn seed(store: &Store, now: Timestamp, url: &str) -> Result<(), StoreE
         admin.email
     );
     println!("  export TRIAGE_URL={url} TRIAGE_TOKEN={}", token.token);
+    store.set_password(&admin.email, DEMO_PASSWORD).await?;
+    println!(
+        "Web console: {url}/ (sign in as {} with password {DEMO_PASSWORD})",
+        admin.email
+    );
     Ok(())
 }

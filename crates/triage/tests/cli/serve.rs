@@ -33,8 +33,16 @@ fn serve_explains_the_first_step_and_answers_health() {
 #[test]
 fn demo_mode_prints_a_working_token_and_has_incidents() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve(dir.path(), &["--demo"], 3);
+    let served = serve(dir.path(), &["--demo"], 4);
     let export = &served.lines[2];
+    assert!(
+        served.lines[3].starts_with(&format!(
+            "Web console: {}/ (sign in as admin@example.com with password ",
+            served.url
+        )),
+        "{:?}",
+        served.lines
+    );
     let token = export.split("TRIAGE_TOKEN=").nth(1).unwrap().trim();
     let list = command(dir.path())
         .env("TRIAGE_URL", &served.url)
