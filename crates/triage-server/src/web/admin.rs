@@ -12,14 +12,13 @@ use triage_core::role::Role;
 use triage_store::{Group, NewUser, StoreError, TokenInfo, User, UserChanges};
 
 use super::error::PageError;
-use super::session::SignedIn;
+use super::session::{Nav, SignedIn};
 use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
-    me: String,
-    csrf: String,
+    nav: Nav,
     error: Option<String>,
     /// A token just created: shown once.
     new_token: Option<(String, String)>,
@@ -39,8 +38,7 @@ async fn render(
     new_token: Option<(String, String)>,
 ) -> Result<String, PageError> {
     let page = AdminPage {
-        me: signed_in.actor.name.clone(),
-        csrf: signed_in.csrf.clone(),
+        nav: signed_in.nav(),
         error,
         new_token,
         users: state.store.users().await?,

@@ -13,7 +13,7 @@ use triage_core::{Priority, Severity};
 use triage_store::{NewIncident, StoreError};
 
 use super::error::PageError;
-use super::session::SignedIn;
+use super::session::{Nav, SignedIn};
 use super::view::{Choice, priority_choices, severity_choices};
 use crate::AppState;
 
@@ -38,8 +38,7 @@ pub struct NewIncidentForm {
 #[derive(Template)]
 #[template(path = "new_incident.html")]
 struct NewIncidentPage<'a> {
-    me: String,
-    csrf: String,
+    nav: Nav,
     error: Option<String>,
     form: &'a NewIncidentForm,
     priorities: Vec<Choice>,
@@ -56,8 +55,7 @@ fn render(
     error: Option<String>,
 ) -> Result<String, PageError> {
     let page = NewIncidentPage {
-        me: signed_in.actor.name.clone(),
-        csrf: signed_in.csrf.clone(),
+        nav: signed_in.nav(),
         error,
         form,
         priorities: priority_choices(Priority::parse(&form.priority).ok()),

@@ -10,7 +10,7 @@ use triage_core::{Priority, Severity};
 use triage_store::{Incident, IncidentFilter, ListRequest, SortField, SortOrder};
 
 use super::error::PageError;
-use super::session::SignedIn;
+use super::session::{Nav, SignedIn};
 use super::view::Row;
 use crate::AppState;
 
@@ -30,11 +30,12 @@ pub struct Count {
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct Dashboard {
-    me: String,
+    nav: Nav,
     /// What the live stream compares with (read before the lists, so no change is missed).
     mark: String,
-    csrf: String,
     active: usize,
+    /// More active incidents than the dashboard reads: it shows the most urgent.
+    truncated: bool,
     groups: Vec<PriorityGroup>,
     severities: Vec<Count>,
     unassigned: Vec<Row>,
@@ -115,10 +116,10 @@ pub async fn page(
         .await?
         .items;
     let page = Dashboard {
-        me: signed_in.actor.name.clone(),
+        nav: signed_in.nav(),
         mark,
-        csrf: signed_in.csrf.clone(),
         active: active.len(),
+        truncated: active.len() >= MAX_ACTIVE,
         groups: groups.into_iter().filter(|g| !g.rows.is_empty()).collect(),
         severities,
         unassigned,

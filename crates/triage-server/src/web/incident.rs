@@ -14,7 +14,7 @@ use triage_core::{Priority, Severity};
 use triage_store::{AvailableTransition, Incident, IncidentChanges, StoreError, TransitionInput};
 
 use super::error::PageError;
-use super::session::SignedIn;
+use super::session::{Nav, SignedIn};
 use super::view::{Choice, Time, category_class, choices, priority_choices, severity_choices};
 use crate::AppState;
 
@@ -34,9 +34,7 @@ pub struct LinkLine {
 #[derive(Template)]
 #[template(path = "incident.html")]
 struct IncidentPage {
-    me: String,
-    csrf: String,
-    can_act: bool,
+    nav: Nav,
     error: Option<String>,
     incident: Incident,
     category: &'static str,
@@ -88,9 +86,7 @@ async fn render(
         })
         .collect();
     let page = IncidentPage {
-        me: signed_in.actor.name.clone(),
-        csrf: signed_in.csrf.clone(),
-        can_act: signed_in.actor.role.allows(Role::Responder),
+        nav: signed_in.nav(),
         error,
         category: category_class(incident.status_category),
         detected: Time::new(incident.detected_at),

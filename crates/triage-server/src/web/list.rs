@@ -10,7 +10,7 @@ use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
 
 use super::error::PageError;
-use super::session::SignedIn;
+use super::session::{Nav, SignedIn};
 use super::view::Row;
 use crate::AppState;
 use crate::listing::ListQuery;
@@ -27,8 +27,7 @@ pub struct Filter {
 #[derive(Template)]
 #[template(path = "list.html")]
 struct ListPage {
-    me: String,
-    csrf: String,
+    nav: Nav,
     error: Option<String>,
     query: ListQuery,
     category: Filter,
@@ -130,8 +129,7 @@ pub async fn page(
         StatusCode::OK
     };
     let page = ListPage {
-        me: signed_in.actor.name.clone(),
-        csrf: signed_in.csrf.clone(),
+        nav: signed_in.nav(),
         error,
         category: filter(categories, &query.category),
         priority: filter(priorities, &query.priority),

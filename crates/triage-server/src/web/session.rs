@@ -21,7 +21,25 @@ pub struct SignedIn {
     pub secret: String,
 }
 
+/// What the navigation bar of every signed-in page needs.
+pub struct Nav {
+    pub me: String,
+    pub csrf: String,
+    /// Whether to offer the pages only responders (and admins) may use.
+    pub responder: bool,
+    pub admin: bool,
+}
+
 impl SignedIn {
+    pub fn nav(&self) -> Nav {
+        Nav {
+            me: self.actor.name.clone(),
+            csrf: self.csrf.clone(),
+            responder: self.actor.role.allows(Role::Responder),
+            admin: self.actor.role.allows(Role::Admin),
+        }
+    }
+
     /// Refuses someone whose role is below `needed`; `what` says who may ("responders
     /// and admins may change incidents").
     pub fn require(&self, needed: Role, what: &str) -> Result<(), PageError> {

@@ -457,6 +457,14 @@ fn viewers_read_but_get_no_actions(backend: Backend) {
     let page = browser.get("/incidents/INC-1");
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("id=\"actions\""));
+    assert!(
+        !page.body.contains("href=\"/admin\""),
+        "no admin link for a viewer"
+    );
+    assert!(
+        !page.body.contains("href=\"/incidents/new\""),
+        "no report link for a viewer"
+    );
     let before = app.snapshot();
     let refused = browser.post(
         "/incidents/INC-1/comment",
