@@ -1,10 +1,12 @@
 //! Request extractors whose failures speak our error format: a JSON body (any content
 //! type, size-limited), query strings, and the `If-Match` version.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -107,5 +109,23 @@ impl IfMatch {
     /// The version to check: the body's if it has one, else the header's.
     pub fn or_body(self, body: Option<i64>) -> Option<i64> {
         body.or(self.0)
+    }
+}
+
+/// Reads every request body (up to [`BODY_LIMIT`]) before the request is routed, so that
+/// a request refused before its handler reads the body (a missing token, a viewer's
+/// write) still leaves its keep-alive connection usable: the server closes a connection
+/// whose request body was left unread, and a client that reused it would see it drop.
+pub async fn read_whole_body(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => ApiError::PayloadTooLarge(format!(
+            "the request body is larger than the limit of {BODY_LIMIT} bytes"
+        ))
+        .into_response(),
     }
 }

@@ -67,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(extract::read_whole_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

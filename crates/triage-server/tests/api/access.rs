@@ -139,7 +139,39 @@ fn deactivated_users_tokens_stop_working(backend: Backend) {
     assert_eq!(app.get(&alice, "/api/v1/me").0, 401);
 }
 
+/// A refused request whose body the handler never read must not spoil the kept-alive
+/// connection for the requests that follow on it.
+fn refused_writes_leave_the_connection_usable(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let viewer = app.user("viewer@example.com", "viewer", &[]);
+    let body = json!({ "summary": "x".repeat(2000) });
+    for _ in 0..50 {
+        let refused = app
+            .try_raw(
+                "POST",
+                "/api/v1/incidents",
+                Some(&viewer),
+                Some(body.to_string()),
+                &[],
+            )
+            .expect("an answer on the kept-alive connection");
+        assert_eq!(refused.0, 403);
+        let unauthenticated = app
+            .try_raw(
+                "POST",
+                "/api/v1/incidents",
+                None,
+                Some(body.to_string()),
+                &[],
+            )
+            .expect("an answer on the kept-alive connection");
+        assert_eq!(unauthenticated.0, 401);
+        assert_eq!(app.get(&viewer, "/api/v1/me").0, 200);
+    }
+}
+
 on_both_backends!(
+    refused_writes_leave_the_connection_usable,
     health_needs_no_token_but_the_api_does,
     a_viewer_reads_but_cannot_write,
     a_revoked_token_stops_working_and_only_owners_or_admins_revoke,
