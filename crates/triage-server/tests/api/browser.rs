@@ -116,16 +116,23 @@ async fn until(browser: &Client, xpath: &str) {
         .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"));
 }
 
+/// The text of the element matching `css`, read again if the page replaced it between
+/// finding and reading (a navigation or a live update).
 async fn text(browser: &Client, css: &str) -> String {
-    browser
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..20 {
+        let element = browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match element.text().await {
+            Ok(text) => return text,
+            Err(error) if error.to_string().contains("stale element") => continue,
+            Err(error) => panic!("{css}: {error}"),
+        }
+    }
+    panic!("{css} kept being replaced")
 }
 
 async fn sign_in(browser: &Client, base: &str) {
@@ -151,7 +158,7 @@ async fn sign_in(browser: &Client, base: &str) {
         .click()
         .await
         .unwrap();
-    assert!(text(browser, "main h1").await.contains("active incident"));
+    until(browser, "//main/h1[contains(., 'active incident')]").await;
 }
 
 /// Submits the form whose action ends with `action` on the incident page.
@@ -193,15 +200,15 @@ async fn scenario(app: &TestApp, driver: &Driver) {
         .await
         .unwrap();
     submit(&first, "/incidents/new").await;
-    assert_eq!(text(&first, "main h1 .key").await, "INC-1");
+    until(&first, "//main//h1/span[@class='key'][.='INC-1']").await;
 
     // It is on the dashboard.
     first.goto(&format!("{base}/")).await.unwrap();
-    assert!(
-        text(&first, "table.incidents")
-            .await
-            .contains("Checkout is failing")
-    );
+    until(
+        &first,
+        "//table[contains(@class,'incidents')]//td[.='Checkout is failing']",
+    )
+    .await;
     screenshot(&first, "dashboard.png").await;
 
     // Investigating is refused without a priority, and says why.
@@ -221,7 +228,11 @@ async fn scenario(app: &TestApp, driver: &Driver) {
         .goto(&format!("{base}/incidents/INC-1"))
         .await
         .unwrap();
-    assert_eq!(text(&second, "main p .status").await, "Open");
+    until(
+        &second,
+        "//main//p/span[contains(@class,'status')][.='Open']",
+    )
+    .await;
 
     // Set P1, then Investigating with a comment, assign, comment.
     first
