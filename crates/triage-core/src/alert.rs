@@ -122,6 +122,58 @@ impl fmt::Display for AlertSeverity {
     }
 }
 
+/// Where a service's alerts come from: each kind has its own endpoint and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrationKind {
+    /// Prometheus Alertmanager's webhook receiver.
+    Alertmanager,
+    /// PagerDuty Events API v2 (the key is the `routing_key`).
+    PagerDuty,
+    /// Grafana alerting's webhook contact point.
+    Grafana,
+    /// Triage's own JSON webhook.
+    Webhook,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown integration kind '{0}': use alertmanager, pagerduty, grafana or webhook")]
+pub struct UnknownIntegrationKind(pub String);
+
+impl IntegrationKind {
+    pub const ALL: [IntegrationKind; 4] = [
+        IntegrationKind::Alertmanager,
+        IntegrationKind::PagerDuty,
+        IntegrationKind::Grafana,
+        IntegrationKind::Webhook,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntegrationKind::Alertmanager => "alertmanager",
+            IntegrationKind::PagerDuty => "pagerduty",
+            IntegrationKind::Grafana => "grafana",
+            IntegrationKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, UnknownIntegrationKind> {
+        let wanted = text
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_', ' '], "");
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == wanted)
+            .ok_or_else(|| UnknownIntegrationKind(text.to_string()))
+    }
+}
+
+impl fmt::Display for IntegrationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +239,23 @@ mod tests {
         for level in AlertSeverity::ALL {
             assert_eq!(AlertSeverity::parse(level.as_str()).unwrap(), level);
         }
+    }
+
+    #[test]
+    fn integration_kinds_read_back() {
+        for kind in IntegrationKind::ALL {
+            assert_eq!(IntegrationKind::parse(kind.as_str()).unwrap(), kind);
+        }
+        assert_eq!(
+            IntegrationKind::parse("PagerDuty").unwrap(),
+            IntegrationKind::PagerDuty
+        );
+        assert!(
+            IntegrationKind::parse("nagios")
+                .unwrap_err()
+                .to_string()
+                .contains("use alertmanager")
+        );
     }
 
     proptest! {

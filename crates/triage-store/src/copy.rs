@@ -47,6 +47,29 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     ("group_members", &[("group_id", Int), ("user_id", Int)]),
     (
+        "services",
+        &[
+            ("id", Int),
+            ("name", Text),
+            ("description", Text),
+            ("owner_group_id", Int),
+            ("runbook_url", Text),
+            ("created_at", Int),
+        ],
+    ),
+    (
+        "integrations",
+        &[
+            ("id", Int),
+            ("service_id", Int),
+            ("kind", Text),
+            ("name", Text),
+            ("key_hash", Text),
+            ("created_at", Int),
+            ("revoked_at", Int),
+        ],
+    ),
+    (
         "api_tokens",
         &[
             ("id", Int),

@@ -20,6 +20,7 @@ mod incidents;
 mod model;
 mod postgres;
 mod search;
+mod services;
 mod sessions;
 mod sql;
 mod sqlite;
@@ -39,6 +40,7 @@ pub use incidents::{
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,
 };
+pub use services::{Integration, NewIntegration, NewService, Service};
 pub use sessions::{NewSession, Session, validate_password};
 pub use tokens::NewToken;
 pub use users::{NewUser, UserChanges};

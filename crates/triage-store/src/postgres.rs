@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign in",
         include_str!("../migrations/postgres/0003_sign_in.sql"),
     ),
+    (
+        4,
+        "services",
+        include_str!("../migrations/postgres/0004_services.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign in",
         include_str!("../migrations/sqlite/0003_sign_in.sql"),
     ),
+    (
+        4,
+        "services",
+        include_str!("../migrations/sqlite/0004_services.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -1,0 +1,282 @@
+//! The service catalog and its integrations. A service is what incidents and alerts are
+//! about (its name is what incidents list under `services`); an integration is one
+//! source of alerts for it, identified by a secret key shown once and stored hashed.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use triage_core::alert::IntegrationKind;
+use triage_core::incident::parse_name;
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::time::{from_db, from_db_opt, to_db};
+use crate::tokens::hash;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    pub name: String,
+    pub description: String,
+    /// The group that owns it.
+    pub owner: Option<String>,
+    pub runbook_url: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewService {
+    pub name: String,
+    pub description: String,
+    pub owner: Option<String>,
+    pub runbook_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integration {
+    pub id: i64,
+    pub service: String,
+    pub kind: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A freshly made integration: its key (shown once, never stored) and its record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewIntegration {
+    pub key: String,
+    #[serde(flatten)]
+    pub integration: Integration,
+}
+
+const SERVICE_COLUMNS: &str = "s.name, s.description, g.name AS owner, s.runbook_url, s.created_at";
+const INTEGRATION_COLUMNS: &str =
+    "i.id, s.name AS service, i.kind, i.name, i.created_at, i.revoked_at";
+
+fn service_from(row: &AnyRow) -> StoreResult<Service> {
+    Ok(Service {
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        owner: row.try_get("owner")?,
+        runbook_url: row.try_get("runbook_url")?,
+        created_at: from_db(row.try_get("created_at")?)?,
+    })
+}
+
+fn integration_from(row: &AnyRow) -> StoreResult<Integration> {
+    Ok(Integration {
+        id: row.try_get("id")?,
+        service: row.try_get("service")?,
+        kind: row.try_get("kind")?,
+        name: row.try_get("name")?,
+        created_at: from_db(row.try_get("created_at")?)?,
+        revoked_at: from_db_opt(row.try_get("revoked_at")?)?,
+    })
+}
+
+/// A runbook link must be an absolute http(s) URL.
+fn parse_runbook(url: Option<String>) -> StoreResult<Option<String>> {
+    let Some(url) = url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let valid = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2048
+        && !url.chars().any(char::is_whitespace);
+    if !valid {
+        return Err(StoreError::Invalid(format!(
+            "runbook_url '{url}' is not allowed: give an http:// or https:// address"
+        )));
+    }
+    Ok(Some(url))
+}
+
+/// A new integration key: 32 lower-case hex characters, as PagerDuty routing keys are.
+fn new_key() -> StoreResult<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StoreError::Invalid(format!("no randomness for a key: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+async fn service_id(connection: &mut AnyConnection, name: &str) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT id FROM services WHERE name = $1")
+        .bind(name.trim())
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no service '{}'", name.trim())))
+}
+
+async fn load_service(connection: &mut AnyConnection, name: &str) -> StoreResult<Service> {
+    let sql = format!(
+        "SELECT {SERVICE_COLUMNS} FROM services s LEFT JOIN groups g ON g.id = s.owner_group_id \
+         WHERE s.name = $1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(name.trim())
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no service '{}'", name.trim())))?;
+    service_from(&row)
+}
+
+async fn load_integration(connection: &mut AnyConnection, id: i64) -> StoreResult<Integration> {
+    let sql = format!(
+        "SELECT {INTEGRATION_COLUMNS} FROM integrations i JOIN services s ON s.id = i.service_id \
+         WHERE i.id = $1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no integration {id}")))?;
+    integration_from(&row)
+}
+
+impl Store {
+    pub async fn create_service(&self, new: NewService, now: Timestamp) -> StoreResult<Service> {
+        let name = parse_name("service", &new.name)?;
+        let runbook = parse_runbook(new.runbook_url)?;
+        let description = new.description.trim().to_string();
+        let owner = new
+            .owner
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty());
+        self.write(move |connection| {
+            Box::pin(async move {
+                let owner_id: Option<i64> = match &owner {
+                    Some(group) => Some(
+                        sqlx::query_scalar("SELECT id FROM groups WHERE name = $1")
+                            .bind(group)
+                            .fetch_optional(&mut *connection)
+                            .await?
+                            .ok_or_else(|| {
+                                StoreError::NotFound(format!("no group '{group}' to own the service"))
+                            })?,
+                    ),
+                    None => None,
+                };
+                sqlx::query(
+                    "INSERT INTO services (name, description, owner_group_id, runbook_url, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&name)
+                .bind(&description)
+                .bind(owner_id)
+                .bind(&runbook)
+                .bind(to_db(now))
+                .execute(&mut *connection)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Duplicate(_) => {
+                        StoreError::Duplicate(format!("service '{name}' already exists"))
+                    }
+                    other => other,
+                })?;
+                load_service(connection, &name).await
+            })
+        })
+        .await
+    }
+
+    pub async fn services(&self) -> StoreResult<Vec<Service>> {
+        let sql = format!(
+            "SELECT {SERVICE_COLUMNS} FROM services s LEFT JOIN groups g ON g.id = s.owner_group_id \
+             ORDER BY s.name"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(service_from).collect()
+    }
+
+    pub async fn service(&self, name: &str) -> StoreResult<Service> {
+        let mut connection = self.read.acquire().await?;
+        load_service(&mut connection, name).await
+    }
+
+    /// Adds a source of alerts to a service; the key comes back once.
+    pub async fn create_integration(
+        &self,
+        service: &str,
+        kind: IntegrationKind,
+        name: &str,
+        now: Timestamp,
+    ) -> StoreResult<NewIntegration> {
+        let service = service.to_string();
+        let name = match name.trim() {
+            "" => kind.as_str().to_string(),
+            given => given.to_string(),
+        };
+        let key = new_key()?;
+        let stored = hash(&key);
+        let integration = self
+            .write(move |connection| {
+                Box::pin(async move {
+                    let service = service_id(connection, &service).await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO integrations (service_id, kind, name, key_hash, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(service)
+                    .bind(kind.as_str())
+                    .bind(&name)
+                    .bind(&stored)
+                    .bind(to_db(now))
+                    .fetch_one(&mut *connection)
+                    .await?;
+                    load_integration(connection, id).await
+                })
+            })
+            .await?;
+        Ok(NewIntegration { key, integration })
+    }
+
+    pub async fn integrations(&self, service: &str) -> StoreResult<Vec<Integration>> {
+        let mut connection = self.read.acquire().await?;
+        let id = service_id(&mut connection, service).await?;
+        let sql = format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations i JOIN services s ON s.id = i.service_id \
+             WHERE i.service_id = $1 ORDER BY i.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&mut *connection)
+            .await?;
+        rows.iter().map(integration_from).collect()
+    }
+
+    /// The live integration a key belongs to, if any: how an alert's sender is known.
+    pub async fn integration_by_key(&self, key: &str) -> StoreResult<Option<Integration>> {
+        let sql = format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations i JOIN services s ON s.id = i.service_id \
+             WHERE i.key_hash = $1 AND i.revoked_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(hash(key))
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(integration_from).transpose()
+    }
+
+    /// Stops an integration's key from working; revoking twice is refused.
+    pub async fn revoke_integration(&self, id: i64, now: Timestamp) -> StoreResult<Integration> {
+        self.write(move |connection| {
+            Box::pin(async move {
+                let current = load_integration(connection, id).await?;
+                if current.revoked_at.is_some() {
+                    return Err(StoreError::Invalid(format!(
+                        "integration {id} is already revoked"
+                    )));
+                }
+                sqlx::query("UPDATE integrations SET revoked_at = $1 WHERE id = $2")
+                    .bind(to_db(now))
+                    .bind(id)
+                    .execute(&mut *connection)
+                    .await?;
+                load_integration(connection, id).await
+            })
+        })
+        .await
+    }
+}
