@@ -4,6 +4,7 @@ mod health;
 mod incidents;
 mod openapi;
 mod people;
+mod services;
 
 use axum::Router;
 
@@ -14,6 +15,7 @@ pub fn router() -> Router<AppState> {
     let api = Router::new()
         .merge(incidents::router())
         .merge(people::router())
+        .merge(services::router())
         .merge(openapi::router());
     Router::new().nest("/api/v1", api).merge(health::router())
 }

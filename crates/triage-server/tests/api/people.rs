@@ -163,3 +163,76 @@ on_both_backends!(
     an_admin_manages_users_and_groups,
     time_comes_from_the_injected_clock,
 );
+
+fn admins_keep_the_service_catalog_and_its_integration_keys(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let viewer = app.user("viewer@example.com", "viewer", &[]);
+    let (status, service) = app.post(
+        &app.admin,
+        "/api/v1/services",
+        json!({ "name": "checkout", "owner": "sre", "runbook_url": "https://runbooks.example.com/checkout" }),
+    );
+    assert_eq!(status, 201, "{service}");
+    assert_eq!(service["owner"], "sre");
+    let before = app.snapshot();
+    assert_error(
+        &app.post(&viewer, "/api/v1/services", json!({ "name": "search" })),
+        403,
+        "forbidden",
+        "viewer",
+    );
+    assert_error(
+        &app.post(
+            &app.admin,
+            "/api/v1/services",
+            json!({ "name": "checkout" }),
+        ),
+        409,
+        "already_exists",
+        "already exists",
+    );
+    assert_error(
+        &app.post(
+            &app.admin,
+            "/api/v1/services",
+            json!({ "name": "x", "runbook_url": "javascript:alert(1)" }),
+        ),
+        422,
+        "invalid_value",
+        "runbook_url",
+    );
+    assert_eq!(app.snapshot(), before);
+
+    let (status, created) = app.post(
+        &app.admin,
+        "/api/v1/services/checkout/integrations",
+        json!({ "kind": "pagerduty", "name": "datadog" }),
+    );
+    assert_eq!(status, 201, "{created}");
+    let key = created["key"].as_str().unwrap();
+    assert_eq!(key.len(), 32);
+    assert_error(
+        &app.post(
+            &app.admin,
+            "/api/v1/services/checkout/integrations",
+            json!({ "kind": "nagios" }),
+        ),
+        422,
+        "invalid_value",
+        "use alertmanager, pagerduty, grafana or webhook",
+    );
+    let (_, listed) = app.get(&viewer, "/api/v1/services/checkout/integrations");
+    assert_eq!(listed["integrations"][0]["kind"], "pagerduty");
+    assert!(
+        listed["integrations"][0].get("key").is_none(),
+        "the key is shown once"
+    );
+    let id = created["id"].as_i64().unwrap();
+    let (status, revoked) = app.delete(&app.admin, &format!("/api/v1/integrations/{id}"));
+    assert_eq!(status, 200);
+    assert!(revoked["revoked_at"].is_string());
+    let (status, _) = app.get(&viewer, "/api/v1/services/nowhere");
+    assert_eq!(status, 404);
+}
+
+on_both_backends!(admins_keep_the_service_catalog_and_its_integration_keys);
