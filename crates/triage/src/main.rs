@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::{CliError, CliResult, Client};
-use crate::commands::{admin, data, incidents, people, serve, workflow};
+use crate::commands::{admin, data, incidents, people, serve, services, workflow};
 
 #[derive(Parser)]
 #[command(
@@ -81,6 +81,12 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(people::TokenCommand),
+    /// Manage the service catalog.
+    #[command(subcommand)]
+    Service(services::ServiceCommand),
+    /// Manage where a service's alerts come from.
+    #[command(subcommand)]
+    Integration(services::IntegrationCommand),
     /// Show who the token belongs to.
     Whoami,
     /// Check or show workflows.
@@ -132,6 +138,8 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::User(command) => people::user(&context, command),
         Command::Group(command) => people::group(&context, command),
         Command::Token(command) => people::token(&context, command),
+        Command::Service(command) => services::service(&context, command),
+        Command::Integration(command) => services::integration(&context, command),
         Command::Whoami => people::whoami(&context),
         Command::Workflow(command) => workflow::run(&context, command),
         Command::Completions { shell } => {

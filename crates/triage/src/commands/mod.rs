@@ -7,6 +7,7 @@ mod demo;
 pub mod incidents;
 pub mod people;
 pub mod serve;
+pub mod services;
 pub mod workflow;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};

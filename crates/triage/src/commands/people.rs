@@ -160,7 +160,7 @@ pub fn user(context: &Context, command: UserCommand) -> CliResult<()> {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(value: &Value) -> CliResult<T> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(value: &Value) -> CliResult<T> {
     serde_json::from_value(value.clone())
         .map_err(|e| CliError::Failed(format!("unexpected answer from the server: {e}")))
 }

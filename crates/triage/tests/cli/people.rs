@@ -164,3 +164,57 @@ fn console_passwords_from_standard_input() {
     assert!(!dir.path().join("fresh.db").exists(), "nothing was created");
     bootstrap("the first admin's password\n").ok();
 }
+
+#[test]
+fn the_service_catalog_from_the_command_line() {
+    let cli = Cli::start();
+    let added = cli
+        .run(&[
+            "service",
+            "add",
+            "checkout",
+            "--owner",
+            "sre",
+            "--runbook",
+            "https://runbooks.example.com/checkout",
+        ])
+        .ok();
+    assert_eq!(added.stdout.trim(), "service checkout added");
+    let listed = cli.run(&["service", "list"]).ok();
+    assert!(
+        listed.stdout.contains("checkout")
+            && listed
+                .stdout
+                .contains("https://runbooks.example.com/checkout")
+    );
+    let bad = cli.run(&["service", "add", "checkout"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("already exists"), "{}", bad.stderr);
+
+    let created = cli
+        .run(&["integration", "add", "checkout", "--kind", "alertmanager"])
+        .ok();
+    let key = created.stdout.trim();
+    assert_eq!(key.len(), 32, "{}", created.stdout);
+    assert!(created.stderr.contains("its key is shown only now"));
+    let listed = cli
+        .run(&["--json", "integration", "list", "checkout"])
+        .ok()
+        .json();
+    let id = listed["integrations"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let unknown = cli.run(&["integration", "add", "checkout", "--kind", "nagios"]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown
+            .stderr
+            .contains("use alertmanager, pagerduty, grafana or webhook")
+    );
+    let revoked = cli.run(&["integration", "revoke", &id]).ok();
+    assert_eq!(
+        revoked.stdout.trim(),
+        format!("integration {id} of checkout revoked")
+    );
+}
