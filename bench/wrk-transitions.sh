@@ -12,10 +12,11 @@ dir="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 export TRIAGE_TOKEN="$("$triage" admin bootstrap --db "$dir/bench.db" --email bench@example.com | tail -n 1)"
-RUST_LOG=warn "$triage" serve --db "$dir/bench.db" --listen 127.0.0.1:0 > "$dir/serve.out" &
+# The server's first line says where it listens; read it as soon as it is written.
+exec 3< <(RUST_LOG=warn exec "$triage" serve --db "$dir/bench.db" --listen 127.0.0.1:0)
 server=$!
-until grep -q "listening on" "$dir/serve.out" 2>/dev/null; do sleep 0.1; done
-export TRIAGE_URL="$(grep -o 'http://[0-9.:]*' "$dir/serve.out" | head -n 1)"
+read -r listening <&3
+export TRIAGE_URL="$(grep -o 'http://[0-9.:]*' <<< "$listening")"
 
 keys=()
 for _ in $(seq 1 64); do

@@ -59,6 +59,12 @@ pub(crate) async fn open(url: &str, connections: u32) -> StoreResult<AnyPool> {
     Ok(pool)
 }
 
+/// Whether `connection` is to PostgreSQL (rather than SQLite): where the few statements
+/// that differ take their other form.
+pub(crate) fn is_postgres(connection: &AnyConnection) -> bool {
+    connection.backend_name() == "PostgreSQL"
+}
+
 /// Locks the incidents with these keys until the transaction ends, in one order (by id)
 /// so that two writes locking the same incidents cannot deadlock. On SQLite there is
 /// nothing to do: its one writer already runs writes one at a time.
@@ -66,7 +72,7 @@ pub(crate) async fn lock_incidents(
     connection: &mut AnyConnection,
     keys: &[String],
 ) -> StoreResult<()> {
-    if connection.backend_name() != "PostgreSQL" || keys.is_empty() {
+    if !is_postgres(connection) || keys.is_empty() {
         return Ok(());
     }
     let sql = format!(
@@ -87,7 +93,7 @@ pub(crate) async fn lock_link_sides(
     key: &str,
     link_id: i64,
 ) -> StoreResult<()> {
-    if connection.backend_name() != "PostgreSQL" {
+    if !is_postgres(connection) {
         return Ok(());
     }
     let mut keys: Vec<String> = sqlx::query_scalar(

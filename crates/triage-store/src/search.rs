@@ -1,5 +1,7 @@
-//! Text search on SQLite: an FTS5 trigram index of every incident's key, summary and
-//! description, so that searching for rare text does not read every incident.
+//! Text search: finding incidents whose key, summary or description contain some text,
+//! without reading every incident when the text is rare. PostgreSQL answers it from a
+//! trigram index in its own schema ([`Strategy::Trigram`]); the rest of this module is
+//! SQLite's FTS5 trigram index.
 //!
 //! The index lives in a file of its own beside the database (`<db>-search`), written by
 //! its own connection, never by the writer. Kept inside the main database, every write
@@ -21,6 +23,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::Mutex;
 
 use crate::error::StoreResult;
+use crate::postgres::is_postgres;
 use crate::sql::Value;
 
 /// Queue entries indexed per transaction.
@@ -212,7 +215,7 @@ pub(crate) async fn strategy(
     indexed: bool,
     text: &str,
 ) -> StoreResult<Strategy> {
-    if connection.backend_name() == "PostgreSQL" {
+    if is_postgres(connection) {
         return Ok(Strategy::Trigram);
     }
     if !indexed || text.chars().count() < MIN_INDEXED_CHARS {

@@ -4,7 +4,7 @@
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use jiff::{SignedDuration, Timestamp};
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, Row};
 
 use crate::actor::{ACTOR_COLUMNS, ACTOR_GROUPS, Actor, actor_from_rows};
 use crate::db::Store;
@@ -162,7 +162,6 @@ impl Store {
         let Some(actor) = actor_from_rows(&rows)? else {
             return Ok(None);
         };
-        use sqlx::Row;
         Ok(Some(Session {
             actor,
             csrf: rows[0].try_get("csrf_token")?,

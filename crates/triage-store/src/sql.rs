@@ -11,6 +11,7 @@ use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AssertSqlSafe};
 
 use crate::error::StoreResult;
+use crate::postgres::is_postgres;
 
 /// A parameter value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +79,7 @@ impl Statements {
 
     /// Runs every statement, in order.
     pub async fn execute(self, connection: &mut AnyConnection) -> StoreResult<()> {
-        if connection.backend_name() == "SQLite" {
+        if !is_postgres(connection) {
             let (sql, values) = self.joined();
             if !sql.is_empty() {
                 bind_all(sqlx::query(AssertSqlSafe(sql)), values)

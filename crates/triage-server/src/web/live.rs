@@ -28,16 +28,15 @@ pub struct Since {
 /// A stream that sends `changed` (with the new mark) each time `mark` differs from the
 /// last mark seen, starting from `since`; it ends when the server shuts down.
 fn changes<F, Fut>(
-    state: &AppState,
+    closing: impl Future<Output = ()> + Send + 'static,
     since: String,
     mark: F,
-) -> impl Stream<Item = Result<Event, Infallible>> + use<F, Fut>
+) -> impl Stream<Item = Result<Event, Infallible>>
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: Future<Output = Option<String>> + Send,
 {
     let ticks = tokio::time::interval(POLL);
-    let closing = state.closing();
     futures_util::stream::unfold((ticks, since, mark), |(mut ticks, seen, mark)| async move {
         loop {
             ticks.tick().await;
@@ -60,7 +59,7 @@ pub async fn incident(
     Query(since): Query<Since>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PageError> {
     state.store.incident_version(&key).await?;
-    let stream = changes(&state.clone(), since.since, move || {
+    let stream = changes(state.closing(), since.since, move || {
         let (state, key) = (state.clone(), key.clone());
         async move {
             let version = state.store.incident_version(&key).await.ok()?;
@@ -75,7 +74,7 @@ pub async fn incidents(
     _signed_in: SignedIn,
     Query(since): Query<Since>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = changes(&state.clone(), since.since, move || {
+    let stream = changes(state.closing(), since.since, move || {
         let state = state.clone();
         async move { state.store.incidents_mark().await.ok() }
     });

@@ -229,10 +229,13 @@ impl Store {
             "SELECT i.id, {expression} AS sort_value FROM incidents i {where_clause} \
              ORDER BY {expression} {direction}, i.id {direction} LIMIT {limit}"
         );
-        // Not kept as a prepared statement: planned each time for its values, since a
-        // filter or text may match a handful of incidents or most of them (PostgreSQL's
-        // generic plan for a text search read every row).
-        let query = bind_all(sqlx::query(AssertSqlSafe(sql)), conditions.params).persistent(false);
+        // On PostgreSQL not kept as a prepared statement: planned each time for its
+        // values, since a filter or text may match a handful of incidents or most of them
+        // (its generic plan for a text search read every row). On SQLite the text search
+        // strategy already gives rare and common text different statements, so it stays
+        // prepared.
+        let query = bind_all(sqlx::query(AssertSqlSafe(sql)), conditions.params)
+            .persistent(self.backend() == Backend::Sqlite);
         let rows = query.fetch_all(&mut *connection).await?;
         let mut keys: Vec<(i64, i64)> = rows
             .iter()

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 use sqlx::{Connection, Row};
@@ -82,7 +82,8 @@ fn a_backup_taken_under_write_load_is_consistent() {
     let token = bootstrap(dir.path(), &db);
     let served = serve(dir.path(), &["--db", &db], 1);
     let stop = Arc::new(AtomicBool::new(false));
-    let created = Arc::new(AtomicUsize::new(0));
+    // Each writer says when a create was acknowledged.
+    let (created, acknowledged) = std::sync::mpsc::channel::<()>();
     let writers: Vec<_> = (0..4)
         .map(|w| {
             let (url, token, stop, created) = (
@@ -95,15 +96,15 @@ fn a_backup_taken_under_write_load_is_consistent() {
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
                     create(&url, &token, &format!("load {w}-{n}")).expect("a create");
-                    created.fetch_add(1, Ordering::Relaxed);
+                    let _ = created.send(());
                     n += 1;
                 }
             })
         })
         .collect();
     // Back up only once writes are flowing.
-    while created.load(Ordering::Relaxed) < 20 {
-        std::thread::yield_now();
+    for _ in 0..20 {
+        acknowledged.recv().expect("writers running");
     }
     let mut backups = Vec::new();
     for n in 0..3 {
