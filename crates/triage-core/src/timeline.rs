@@ -54,7 +54,34 @@ pub enum EventData {
         direction: LinkDirection,
         other: String,
     },
+    /// Alerts started firing into the incident (one event per delivery).
+    AlertsFired {
+        source: String,
+        count: u64,
+        /// The first few alerts' summaries.
+        summaries: Vec<String>,
+    },
+    /// Alerts of the incident resolved; `still_firing` says how many have not.
+    AlertsResolved {
+        source: String,
+        count: u64,
+        summaries: Vec<String>,
+        still_firing: u64,
+    },
+    /// Someone acknowledged the incident, in Triage or through a sender.
+    Acknowledged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
+    },
+    /// An automatic move the service asked for could not be made.
+    AutomationStopped {
+        goal: String,
+        reason: String,
+    },
 }
+
+/// How many alert summaries a timeline event lists.
+pub const SUMMARIES_LISTED: usize = 5;
 
 impl EventData {
     /// The stored kind, e.g. `status_changed`.
@@ -67,6 +94,10 @@ impl EventData {
             EventData::Commented { .. } => "commented",
             EventData::Linked { .. } => "linked",
             EventData::Unlinked { .. } => "unlinked",
+            EventData::AlertsFired { .. } => "alerts_fired",
+            EventData::AlertsResolved { .. } => "alerts_resolved",
+            EventData::Acknowledged { .. } => "acknowledged",
+            EventData::AutomationStopped { .. } => "automation_stopped",
         }
     }
 
@@ -121,7 +152,58 @@ impl EventData {
                 other,
                 ..
             } => format!("removed link: {} {other}", link_type.phrase(*direction)),
+            EventData::AlertsFired {
+                source,
+                count,
+                summaries,
+            } => format!(
+                "received {} from {source}: {}",
+                alerts(*count, "firing alert"),
+                listed(*count, summaries)
+            ),
+            EventData::AlertsResolved {
+                source,
+                count,
+                summaries,
+                still_firing,
+            } => {
+                let left = match still_firing {
+                    0 => "every alert has resolved".to_string(),
+                    n => format!("{} still firing", alerts(*n, "alert")),
+                };
+                format!(
+                    "saw {} resolve ({source}): {}; {left}",
+                    alerts(*count, "alert"),
+                    listed(*count, summaries)
+                )
+            }
+            EventData::Acknowledged { via } => match via {
+                Some(via) => format!("acknowledged the incident (via {via})"),
+                None => "acknowledged the incident".to_string(),
+            },
+            EventData::AutomationStopped { goal, reason } => {
+                format!("did not move the incident to {goal}: {reason}")
+            }
         }
+    }
+}
+
+fn alerts(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// The summaries, and how many more there were.
+fn listed(count: u64, summaries: &[String]) -> String {
+    let shown = summaries.join("; ");
+    let more = count.saturating_sub(summaries.len() as u64);
+    if more == 0 {
+        shown
+    } else {
+        format!("{shown} (and {more} more)")
     }
 }
 
@@ -143,6 +225,29 @@ mod tests {
             "moved Investigating → In Progress: Root cause identified: pool exhausted"
         );
         assert_eq!(event.kind(), "status_changed");
+    }
+
+    #[test]
+    fn alert_events_read_as_sentences() {
+        let fired = EventData::AlertsFired {
+            source: "alertmanager".into(),
+            count: 7,
+            summaries: vec!["Disk full on db01".into(), "Disk full on db02".into()],
+        };
+        assert_eq!(
+            fired.describe(),
+            "received 7 firing alerts from alertmanager: Disk full on db01; Disk full on db02 (and 5 more)"
+        );
+        let resolved = EventData::AlertsResolved {
+            source: "pagerduty".into(),
+            count: 1,
+            summaries: vec!["DB down".into()],
+            still_firing: 0,
+        };
+        assert_eq!(
+            resolved.describe(),
+            "saw 1 alert resolve (pagerduty): DB down; every alert has resolved"
+        );
     }
 
     #[test]

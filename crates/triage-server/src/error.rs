@@ -28,6 +28,12 @@ pub enum ApiError {
     Unprocessable { code: &'static str, message: String },
     #[error("{0}")]
     TransitionRefused(TransitionRefusal),
+    /// A sender's payload with problems, each named.
+    #[error("{message}")]
+    InvalidPayload {
+        message: String,
+        problems: Vec<String>,
+    },
     /// Not the caller's fault; logged, and answered without details.
     #[error("{0}")]
     Internal(String),
@@ -55,6 +61,7 @@ impl ApiError {
                 TransitionRefusal::ConditionsUnmet { .. } => StatusCode::CONFLICT,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
+            ApiError::InvalidPayload { .. } => StatusCode::BAD_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +83,7 @@ impl ApiError {
                 TransitionRefusal::ConditionsUnmet { .. } => "transition_refused",
                 _ => "invalid_value",
             },
+            ApiError::InvalidPayload { .. } => "invalid_payload",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -96,6 +104,9 @@ impl IntoResponse for ApiError {
                         .map(|u| json!({ "condition": u.kind, "reason": u.reason }))
                         .collect();
                 }
+            }
+            ApiError::InvalidPayload { problems, .. } => {
+                error["problems"] = json!(problems);
             }
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -112,17 +112,21 @@ impl IfMatch {
     }
 }
 
-/// Reads every request body (up to [`BODY_LIMIT`]) before the request is routed, so that
-/// a request refused before its handler reads the body (a missing token, a viewer's
-/// write) still leaves its keep-alive connection usable: the server closes a connection
-/// whose request body was left unread, and a client that reused it would see it drop.
+/// Reads every request body (up to [`BODY_LIMIT`], or the larger limit of the alert
+/// intake paths) before the request is routed, so that a request refused before its
+/// handler reads the body (a missing token, a viewer's write) still leaves its keep-alive
+/// connection usable: the server closes a connection whose request body was left unread,
+/// and a client that reused it would see it drop.
 pub async fn read_whole_body(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, BODY_LIMIT).await {
+    let intake_limit = crate::intake::body_limit(parts.uri.path());
+    let limit = intake_limit.unwrap_or(BODY_LIMIT);
+    match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
+        Err(_) if intake_limit.is_some() => crate::intake::too_large(parts.uri.path(), limit),
         Err(_) => ApiError::PayloadTooLarge(format!(
             "the request body is larger than the limit of {BODY_LIMIT} bytes"
         ))

@@ -12,7 +12,9 @@ pub mod background;
 pub mod clock;
 pub mod error;
 mod extract;
+mod intake;
 mod listing;
+pub mod metrics;
 pub mod web;
 
 use std::future::Future;
@@ -31,6 +33,7 @@ use triage_store::Store;
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<metrics::Metrics>,
     /// Becomes `true` when the server starts shutting down, so that endless responses
     /// (live update streams) end and the shutdown is not held up by them.
     closing: Arc<watch::Sender<bool>>,
@@ -41,6 +44,7 @@ impl AppState {
         Self {
             store,
             clock,
+            metrics: Arc::default(),
             closing: Arc::new(watch::Sender::new(false)),
         }
     }
@@ -64,9 +68,12 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(web::router())
+        .merge(intake::router())
+        .merge(metrics::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
-        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        // Each path's own limit is enforced by `read_whole_body`.
+        .layer(DefaultBodyLimit::max(intake::HOOK_BODY_LIMIT))
         .layer(axum::middleware::from_fn(extract::read_whole_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

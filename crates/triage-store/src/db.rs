@@ -140,6 +140,14 @@ impl Store {
         }
     }
 
+    /// Writes waiting for SQLite's writer; none on PostgreSQL, which has no such queue.
+    pub(crate) fn queued_writes(&self) -> Option<i64> {
+        match &self.writes {
+            Writes::Grouped(writer) => i64::try_from(writer.queued()).ok(),
+            Writes::Pooled(_) => None,
+        }
+    }
+
     /// Whether the database answers, to reads and through the writer.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;

@@ -12,9 +12,11 @@
 //! `triage-core` for the decision, then apply it together with its timeline event.
 
 mod actor;
+mod alerts;
 mod copy;
 mod db;
 mod error;
+mod gauges;
 mod groups;
 mod incidents;
 mod model;
@@ -30,9 +32,11 @@ mod users;
 mod writer;
 
 pub use actor::Actor;
+pub use alerts::{Alert, Outcome, ServiceChange};
 pub use copy::Counts;
 pub use db::{Backend, Store, StoreOptions, redact_password};
 pub use error::StoreError;
+pub use gauges::Gauges;
 pub use incidents::{
     AssigneeFilter, AvailableTransition, IncidentChanges, IncidentFilter, ListRequest, MAX_PAGE,
     NewIncident, SortField, SortOrder, TransitionInput,
@@ -40,7 +44,9 @@ pub use incidents::{
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,
 };
-pub use services::{Integration, NewIntegration, NewService, Service};
+pub use services::{
+    Integration, NewIntegration, NewService, PolicyChanges, Service, ServiceChanges,
+};
 pub use sessions::{NewSession, Session, validate_password};
 pub use tokens::NewToken;
 pub use users::{NewUser, UserChanges};

@@ -35,6 +35,8 @@ pub struct Incident {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub resolved_at: Option<Timestamp>,
+    /// When someone first acknowledged it (in Triage or through a sender).
+    pub acknowledged_at: Option<Timestamp>,
     pub version: i64,
     pub links: Vec<IncidentLink>,
 }

@@ -38,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "services",
         include_str!("../migrations/postgres/0004_services.sql"),
     ),
+    (
+        5,
+        "alerts",
+        include_str!("../migrations/postgres/0005_alerts.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.
@@ -63,6 +68,22 @@ pub(crate) async fn open(url: &str, connections: u32) -> StoreResult<AnyPool> {
 /// that differ take their other form.
 pub(crate) fn is_postgres(connection: &AnyConnection) -> bool {
     connection.backend_name() == "PostgreSQL"
+}
+
+/// Locks a service until the transaction ends: alerts for one service are taken in one
+/// at a time across instances, so two deliveries for one group cannot both open an
+/// incident. SQLite's one writer does that by itself.
+pub(crate) async fn lock_service(
+    connection: &mut AnyConnection,
+    service_id: i64,
+) -> StoreResult<()> {
+    if is_postgres(connection) {
+        sqlx::query("SELECT id FROM services WHERE id = $1 FOR UPDATE")
+            .bind(service_id)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Locks the incidents with these keys until the transaction ends, in one order (by id)

@@ -2,11 +2,13 @@
 //! about (its name is what incidents list under `services`); an integration is one
 //! source of alerts for it, identified by a secret key shown once and stored hashed.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use triage_core::alert::IntegrationKind;
+use triage_core::alert::{AlertPolicy, AlertSeverity, IntegrationKind};
 use triage_core::incident::parse_name;
 
 use crate::db::Store;
@@ -22,6 +24,16 @@ pub struct Service {
     pub owner: Option<String>,
     pub runbook_url: Option<String>,
     pub created_at: Timestamp,
+    /// The priority and severity each alert level opens an incident with: `"P1/SEV1"`.
+    pub alert_mapping: BTreeMap<String, String>,
+    /// What happens when every alert of an incident has resolved: leave, monitoring or
+    /// resolve.
+    pub on_resolved: String,
+    /// Seconds after its alerts resolved during which a group firing again reopens its
+    /// incident.
+    pub flap_window: i64,
+    /// Labels that decide alert grouping; empty: each sender's own grouping.
+    pub group_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -30,6 +42,27 @@ pub struct NewService {
     pub description: String,
     pub owner: Option<String>,
     pub runbook_url: Option<String>,
+    pub policy: PolicyChanges,
+}
+
+/// Alert settings to change, in their text forms; `None` leaves one alone.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyChanges {
+    /// `critical=P1/SEV1,warning=P2/SEV3`; levels not named map by default.
+    pub alert_mapping: Option<String>,
+    pub on_resolved: Option<String>,
+    pub flap_window: Option<i64>,
+    /// Label names separated by commas.
+    pub group_by: Option<String>,
+}
+
+/// Changes to a service; `None` leaves a field alone, an empty text clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceChanges {
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub runbook_url: Option<String>,
+    pub policy: PolicyChanges,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,18 +83,67 @@ pub struct NewIntegration {
     pub integration: Integration,
 }
 
-const SERVICE_COLUMNS: &str = "s.name, s.description, g.name AS owner, s.runbook_url, s.created_at";
+const SERVICE_COLUMNS: &str = "s.name, s.description, g.name AS owner, s.runbook_url, \
+     s.created_at, s.alert_mapping, s.on_resolved, s.flap_window, s.group_by";
 const INTEGRATION_COLUMNS: &str =
     "i.id, s.name AS service, i.kind, i.name, i.created_at, i.revoked_at";
 
 fn service_from(row: &AnyRow) -> StoreResult<Service> {
+    let policy = stored_policy(row)?;
     Ok(Service {
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         owner: row.try_get("owner")?,
         runbook_url: row.try_get("runbook_url")?,
         created_at: from_db(row.try_get("created_at")?)?,
+        alert_mapping: AlertSeverity::ALL
+            .into_iter()
+            .map(|level| {
+                let (priority, severity) = policy.mapping.map(level);
+                (
+                    level.to_string(),
+                    format!("{}/{}", priority.code(), severity.code()),
+                )
+            })
+            .collect(),
+        on_resolved: policy.on_resolved.to_string(),
+        flap_window: policy.flap_window,
+        group_by: policy.group_by,
     })
+}
+
+/// A service row's alert policy (from `s.alert_mapping`, `s.on_resolved`, ...).
+pub(crate) fn stored_policy(row: &AnyRow) -> StoreResult<AlertPolicy> {
+    AlertPolicy::parse(
+        &row.try_get::<String, _>("alert_mapping")?,
+        &row.try_get::<String, _>("on_resolved")?,
+        row.try_get("flap_window")?,
+        &row.try_get::<String, _>("group_by")?,
+    )
+    .map_err(|e| StoreError::Invalid(format!("the service's stored alert policy: {e}")))
+}
+
+/// The policy `changes` make of `current`, checked; answers the stored forms.
+fn apply_policy(current: &AlertPolicy, changes: &PolicyChanges) -> StoreResult<AlertPolicy> {
+    let mapping = changes
+        .alert_mapping
+        .clone()
+        .unwrap_or_else(|| current.mapping.to_string());
+    let on_resolved = changes
+        .on_resolved
+        .clone()
+        .unwrap_or_else(|| current.on_resolved.to_string());
+    let group_by = changes
+        .group_by
+        .clone()
+        .unwrap_or_else(|| current.group_by.join(","));
+    AlertPolicy::parse(
+        &mapping,
+        &on_resolved,
+        changes.flap_window.unwrap_or(current.flap_window),
+        &group_by,
+    )
+    .map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
 fn integration_from(row: &AnyRow) -> StoreResult<Integration> {
@@ -97,6 +179,19 @@ fn new_key() -> StoreResult<String> {
     getrandom::fill(&mut bytes)
         .map_err(|e| StoreError::Invalid(format!("no randomness for a key: {e}")))?;
     Ok(hex::encode(bytes))
+}
+
+/// The id of the group that is to own a service.
+async fn owner_id(connection: &mut AnyConnection, group: Option<&str>) -> StoreResult<Option<i64>> {
+    let Some(group) = group else {
+        return Ok(None);
+    };
+    let id = sqlx::query_scalar("SELECT id FROM groups WHERE name = $1")
+        .bind(group)
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no group '{group}' to own the service")))?;
+    Ok(Some(id))
 }
 
 async fn service_id(connection: &mut AnyConnection, name: &str) -> StoreResult<i64> {
@@ -137,6 +232,7 @@ impl Store {
     pub async fn create_service(&self, new: NewService, now: Timestamp) -> StoreResult<Service> {
         let name = parse_name("service", &new.name)?;
         let runbook = parse_runbook(new.runbook_url)?;
+        let policy = apply_policy(&AlertPolicy::default(), &new.policy)?;
         let description = new.description.trim().to_string();
         let owner = new
             .owner
@@ -144,27 +240,21 @@ impl Store {
             .filter(|o| !o.is_empty());
         self.write(move |connection| {
             Box::pin(async move {
-                let owner_id: Option<i64> = match &owner {
-                    Some(group) => Some(
-                        sqlx::query_scalar("SELECT id FROM groups WHERE name = $1")
-                            .bind(group)
-                            .fetch_optional(&mut *connection)
-                            .await?
-                            .ok_or_else(|| {
-                                StoreError::NotFound(format!("no group '{group}' to own the service"))
-                            })?,
-                    ),
-                    None => None,
-                };
+                let owner_id = owner_id(connection, owner.as_deref()).await?;
                 sqlx::query(
-                    "INSERT INTO services (name, description, owner_group_id, runbook_url, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO services (name, description, owner_group_id, runbook_url, \
+                     created_at, alert_mapping, on_resolved, flap_window, group_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(&name)
                 .bind(&description)
                 .bind(owner_id)
                 .bind(&runbook)
                 .bind(to_db(now))
+                .bind(policy.mapping.to_string())
+                .bind(policy.on_resolved.as_str())
+                .bind(policy.flap_window)
+                .bind(policy.group_by.join(","))
                 .execute(&mut *connection)
                 .await
                 .map_err(|e| match StoreError::from(e) {
@@ -173,6 +263,65 @@ impl Store {
                     }
                     other => other,
                 })?;
+                load_service(connection, &name).await
+            })
+        })
+        .await
+    }
+
+    /// Changes a service's description, owner, runbook link or alert settings.
+    pub async fn update_service(
+        &self,
+        name: &str,
+        changes: ServiceChanges,
+    ) -> StoreResult<Service> {
+        let name = name.trim().to_string();
+        let runbook = changes
+            .runbook_url
+            .clone()
+            .map(|u| parse_runbook(Some(u)))
+            .transpose()?;
+        self.write(move |connection| {
+            Box::pin(async move {
+                let sql = format!(
+                    "SELECT s.id, {SERVICE_COLUMNS} FROM services s \
+                     LEFT JOIN groups g ON g.id = s.owner_group_id WHERE s.name = $1"
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&name)
+                    .fetch_optional(&mut *connection)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("no service '{name}'")))?;
+                let id: i64 = row.try_get("id")?;
+                let policy = apply_policy(&stored_policy(&row)?, &changes.policy)?;
+                let description = match changes.description {
+                    Some(text) => text.trim().to_string(),
+                    None => row.try_get("description")?,
+                };
+                let owner = match changes.owner {
+                    Some(group) => Some(group.trim().to_string()).filter(|g| !g.is_empty()),
+                    None => row.try_get("owner")?,
+                };
+                let owner_id = owner_id(connection, owner.as_deref()).await?;
+                let runbook = match runbook {
+                    Some(link) => link,
+                    None => row.try_get("runbook_url")?,
+                };
+                sqlx::query(
+                    "UPDATE services SET description = $1, owner_group_id = $2, runbook_url = $3, \
+                     alert_mapping = $4, on_resolved = $5, flap_window = $6, group_by = $7 \
+                     WHERE id = $8",
+                )
+                .bind(&description)
+                .bind(owner_id)
+                .bind(&runbook)
+                .bind(policy.mapping.to_string())
+                .bind(policy.on_resolved.as_str())
+                .bind(policy.flap_window)
+                .bind(policy.group_by.join(","))
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
                 load_service(connection, &name).await
             })
         })

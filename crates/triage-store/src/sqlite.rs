@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "services",
         include_str!("../migrations/sqlite/0004_services.sql"),
     ),
+    (
+        5,
+        "alerts",
+        include_str!("../migrations/sqlite/0005_alerts.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -97,6 +97,11 @@ impl Writer {
     }
 
     /// Runs `work` in a transaction and returns its result once it is committed.
+    /// Writes waiting in the queue.
+    pub fn queued(&self) -> usize {
+        self.jobs.max_capacity() - self.jobs.capacity()
+    }
+
     pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,

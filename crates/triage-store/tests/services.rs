@@ -18,6 +18,7 @@ async fn services_have_owners_runbooks_and_integration_keys(backend: Backend) {
         description: "The checkout API".to_string(),
         owner: Some("payments".to_string()),
         runbook_url: Some("https://runbooks.example.com/checkout".to_string()),
+        ..NewService::default()
     };
     let created = store.create_service(checkout.clone(), now()).await.unwrap();
     assert_eq!(created.owner.as_deref(), Some("payments"));

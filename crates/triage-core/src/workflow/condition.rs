@@ -89,6 +89,9 @@ pub struct Facts {
     pub label_count: usize,
     pub actor_groups: Vec<String>,
     pub linked: Vec<LinkedFact>,
+    /// Triage itself acts (an automatic move when alerts resolve or flap): it counts as a
+    /// member of every group, because an admin chose the behaviour for the service.
+    pub by_automation: bool,
 }
 
 impl Facts {
@@ -137,7 +140,7 @@ impl Condition {
                 }
             }
             Condition::ActorInGroup(group) => {
-                if facts.actor_groups.iter().any(|g| g == group) {
+                if facts.by_automation || facts.actor_groups.iter().any(|g| g == group) {
                     Ok(())
                 } else {
                     Err(unmet(format!(

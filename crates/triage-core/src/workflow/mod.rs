@@ -10,11 +10,13 @@ mod category;
 mod condition;
 pub mod definition;
 mod plan;
+mod route;
 
 pub use category::{Category, UnknownCategory};
 pub use condition::{Condition, Facts, Field, LinkedFact, Unmet};
 pub use definition::DefinitionErrors;
 pub use plan::{Offer, ResolutionChange, TransitionPlan, TransitionRefusal, TransitionRequest};
+pub use route::{Goal, RouteRefusal};
 
 /// The built-in incident workflow of DESIGN.md, as shipped TOML.
 pub const DEFAULT_WORKFLOW_TOML: &str = include_str!("default.toml");

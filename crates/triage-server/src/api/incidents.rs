@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{key}/links", post(link))
         .route("/incidents/{key}/links/{id}", delete(unlink))
         .route("/incidents/{key}/timeline", get(timeline))
+        .route("/incidents/{key}/alerts", get(alerts))
         .route("/workflow", get(workflow))
 }
 
@@ -312,6 +313,18 @@ async fn timeline(
 ) -> ApiResult<impl IntoResponse> {
     let events = state.store.timeline(&key).await?;
     Ok(Json(json!({ "events": events })))
+}
+
+/// The alerts that fired into the incident, firing first.
+async fn alerts(
+    State(state): State<AppState>,
+    Viewer(_): Viewer,
+    Path(key): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    // An unknown key is a 404, not an empty list.
+    state.store.incident(&key).await?;
+    let alerts = state.store.incident_alerts(&key).await?;
+    Ok(Json(json!({ "alerts": alerts })))
 }
 
 /// The workflow incidents follow, for clients that build menus or check names.

@@ -177,6 +177,26 @@ impl TestApp {
         incident
     }
 
+    /// Creates a service (if new) and an integration of `kind` on it as admin; answers
+    /// the integration key.
+    pub fn integration(&self, service: &str, kind: &str) -> String {
+        let (status, body) = self.get(&self.admin, &format!("/api/v1/services/{service}"));
+        if status == 404 {
+            let (status, body) =
+                self.post(&self.admin, "/api/v1/services", json!({ "name": service }));
+            assert_eq!(status, 201, "{body}");
+        } else {
+            assert_eq!(status, 200, "{body}");
+        }
+        let (status, created) = self.post(
+            &self.admin,
+            &format!("/api/v1/services/{service}/integrations"),
+            json!({ "kind": kind }),
+        );
+        assert_eq!(status, 201, "{created}");
+        created["key"].as_str().unwrap().to_string()
+    }
+
     /// Runs a query returning one integer straight against the database.
     pub fn scalar(&self, sql: &str) -> i64 {
         let url = self.db.url.clone();
@@ -205,6 +225,9 @@ impl TestApp {
             "SELECT COUNT(*) FROM api_tokens",
             "SELECT COUNT(*) FROM incident_services",
             "SELECT COUNT(*) FROM incident_labels",
+            "SELECT COUNT(*) FROM alerts",
+            "SELECT CAST(COALESCE(SUM(receipts), 0) AS BIGINT) FROM alerts",
+            "SELECT COUNT(*) FROM service_changes",
         ]
         .iter()
         .map(|sql| self.scalar(sql))

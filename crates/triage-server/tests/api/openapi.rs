@@ -18,6 +18,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/incidents/{key}/links"),
     ("delete", "/incidents/{key}/links/{id}"),
     ("get", "/incidents/{key}/timeline"),
+    ("get", "/incidents/{key}/alerts"),
     ("get", "/workflow"),
     ("get", "/me"),
     ("get", "/users"),
@@ -28,6 +29,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/services"),
     ("post", "/services"),
     ("get", "/services/{name}"),
+    ("patch", "/services/{name}"),
+    ("get", "/services/{name}/alerts"),
+    ("get", "/services/{name}/changes"),
     ("get", "/services/{name}/integrations"),
     ("post", "/services/{name}/integrations"),
     ("delete", "/integrations/{id}"),
@@ -81,6 +85,18 @@ fn the_document_describes_every_route(backend: Backend) {
                 .count()
         })
         .sum();
+    // Every answer is described in OpenAPI's own terms: a text description, and any
+    // schema under `content`.
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (code, response) in operation["responses"].as_object().into_iter().flatten() {
+                assert!(
+                    response.get("$ref").is_some() || response["description"].is_string(),
+                    "{method} {path} {code}: a response needs a text description"
+                );
+            }
+        }
+    }
     assert_eq!(
         described,
         ROUTES.len() + 1,

@@ -155,7 +155,7 @@ impl Store {
                     return Ok(state.id);
                 }
                 for event in &events {
-                    push_event(&mut statements, state.id, actor_id, now, event)?;
+                    push_event(&mut statements, state.id, Some(actor_id), now, event)?;
                 }
                 push_touch(&mut statements, state.id, now);
                 statements.execute(connection).await?;
@@ -194,7 +194,7 @@ impl Store {
                     before: state.assignee_email.clone(),
                     after: email.map(|e| e.trim().to_lowercase()),
                 };
-                push_event(&mut statements, state.id, actor_id, now, &event)?;
+                push_event(&mut statements, state.id, Some(actor_id), now, &event)?;
                 push_touch(&mut statements, state.id, now);
                 statements.execute(connection).await?;
                 Ok(state.id)

@@ -50,7 +50,7 @@ impl Store {
                         comment_id: id,
                         body,
                     };
-                    push_event(&mut statements, state.id, actor_id, now, &event)?;
+                    push_event(&mut statements, state.id, Some(actor_id), now, &event)?;
                     push_touch(&mut statements, state.id, now);
                     statements.execute(connection).await?;
                     Ok(id)

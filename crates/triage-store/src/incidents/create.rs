@@ -1,10 +1,12 @@
 //! Opening an incident: the next key for the prefix, the initial status, the first
-//! timeline event.
+//! timeline event. People open incidents through [`Store::create_incident`]; alerts open
+//! them inside their own write through [`insert_incident`].
 
 use jiff::Timestamp;
 use sqlx::AnyConnection;
 use triage_core::incident::{parse_names, parse_summary, parse_text};
 use triage_core::timeline::EventData;
+use triage_core::workflow::Workflow;
 
 use crate::actor::Actor;
 use crate::db::Store;
@@ -24,74 +26,106 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> StoreResult<Incident> {
-        let summary = parse_summary(&new.summary)?;
-        let description = parse_text("description", &new.description)?;
-        let services = parse_names("service", &new.services)?;
-        let labels = parse_names("label", &new.labels)?;
-        let prefix = self.key_prefix().to_string();
-        let status = self.workflow().initial.clone();
-        let category = self.workflow().category_of(&status);
+        // Checked before the write, so bad input never queues behind other writes.
+        check(&new)?;
+        let store = self.clone();
         let actor_id = actor.user_id;
         self.write_incident(move |connection| {
             Box::pin(async move {
-                let assignee = match &new.assignee {
-                    Some(email) => Some(user_id(connection, email).await?),
-                    None => None,
-                };
-                let number = next_number(connection, &prefix).await?;
-                let key = format!("{prefix}-{number}");
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO incidents (key, number, summary, description, status, \
-                         status_category, priority, severity, assignee_id, reporter_id, \
-                         detection_source, detected_at, created_at, updated_at, version) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1) \
-                         RETURNING id",
+                let prefix = store.key_prefix();
+                insert_incident(
+                    connection,
+                    prefix,
+                    store.workflow(),
+                    &new,
+                    Some(actor_id),
+                    now,
                 )
-                .bind(&key)
-                .bind(number)
-                .bind(&summary)
-                .bind(&description)
-                .bind(&status)
-                .bind(category.as_str())
-                .bind(new.priority.map(|p| i64::from(p.rank())))
-                .bind(new.severity.map(|s| i64::from(s.rank())))
-                .bind(assignee)
-                .bind(actor_id)
-                .bind(new.detection_source.as_str())
-                .bind(to_db(new.detected_at.unwrap_or(now)))
-                .bind(to_db(now))
-                .fetch_one(&mut *connection)
-                .await?;
-                let mut statements = Statements::default();
-                push_names(
-                    &mut statements,
-                    "incident_services",
-                    "service",
-                    id,
-                    &services,
-                );
-                push_names(&mut statements, "incident_labels", "label", id, &labels);
-                let created = EventData::Created {
-                    summary,
-                    status,
-                    priority: new.priority.map(|p| p.to_string()),
-                    severity: new.severity.map(|s| s.to_string()),
-                    detection_source: new.detection_source.as_str().to_string(),
-                };
-                push_event(&mut statements, id, actor_id, now, &created)?;
-                if let Some(email) = &new.assignee {
-                    let assigned = EventData::Assigned {
-                        before: None,
-                        after: Some(email.trim().to_lowercase()),
-                    };
-                    push_event(&mut statements, id, actor_id, now, &assigned)?;
-                }
-                statements.execute(connection).await?;
-                Ok(id)
+                .await
             })
         })
         .await
     }
+}
+
+fn check(new: &NewIncident) -> StoreResult<()> {
+    parse_summary(&new.summary)?;
+    parse_text("description", &new.description)?;
+    parse_names("service", &new.services)?;
+    parse_names("label", &new.labels)?;
+    Ok(())
+}
+
+/// Inserts an incident with its first timeline events inside the caller's transaction
+/// and answers its row id; `reporter` is the person opening it, none for Triage itself.
+pub(crate) async fn insert_incident(
+    connection: &mut AnyConnection,
+    prefix: &str,
+    workflow: &Workflow,
+    new: &NewIncident,
+    reporter: Option<i64>,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    let summary = parse_summary(&new.summary)?;
+    let description = parse_text("description", &new.description)?;
+    let services = parse_names("service", &new.services)?;
+    let labels = parse_names("label", &new.labels)?;
+    let status = workflow.initial.clone();
+    let category = workflow.category_of(&status);
+    let assignee = match &new.assignee {
+        Some(email) => Some(user_id(connection, email).await?),
+        None => None,
+    };
+    let number = next_number(connection, prefix).await?;
+    let key = format!("{prefix}-{number}");
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO incidents (key, number, summary, description, status, \
+             status_category, priority, severity, assignee_id, reporter_id, \
+             detection_source, detected_at, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1) \
+             RETURNING id",
+    )
+    .bind(&key)
+    .bind(number)
+    .bind(&summary)
+    .bind(&description)
+    .bind(&status)
+    .bind(category.as_str())
+    .bind(new.priority.map(|p| i64::from(p.rank())))
+    .bind(new.severity.map(|s| i64::from(s.rank())))
+    .bind(assignee)
+    .bind(reporter)
+    .bind(new.detection_source.as_str())
+    .bind(to_db(new.detected_at.unwrap_or(now)))
+    .bind(to_db(now))
+    .fetch_one(&mut *connection)
+    .await?;
+    let mut statements = Statements::default();
+    push_names(
+        &mut statements,
+        "incident_services",
+        "service",
+        id,
+        &services,
+    );
+    push_names(&mut statements, "incident_labels", "label", id, &labels);
+    let created = EventData::Created {
+        summary,
+        status,
+        priority: new.priority.map(|p| p.to_string()),
+        severity: new.severity.map(|s| s.to_string()),
+        detection_source: new.detection_source.as_str().to_string(),
+    };
+    push_event(&mut statements, id, reporter, now, &created)?;
+    if let Some(email) = &new.assignee {
+        let assigned = EventData::Assigned {
+            before: None,
+            after: Some(email.trim().to_lowercase()),
+        };
+        push_event(&mut statements, id, reporter, now, &assigned)?;
+    }
+    statements.execute(connection).await?;
+    Ok(id)
 }
 
 /// Hands out the next number for `prefix` inside the current transaction: never twice,

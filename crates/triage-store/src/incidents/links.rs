@@ -78,7 +78,7 @@ impl Store {
                         direction: side_direction,
                         other: other_side.key.clone(),
                     };
-                    push_event(&mut statements, side.id, actor_id, now, &event)?;
+                    push_event(&mut statements, side.id, Some(actor_id), now, &event)?;
                     push_touch(&mut statements, side.id, now);
                 }
                 statements.execute(connection).await?;
@@ -134,7 +134,7 @@ impl Store {
                         direction,
                         other,
                     };
-                    push_event(&mut statements, side, actor_id, now, &event)?;
+                    push_event(&mut statements, side, Some(actor_id), now, &event)?;
                     push_touch(&mut statements, side, now);
                 }
                 statements.execute(connection).await?;

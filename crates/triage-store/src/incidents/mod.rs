@@ -19,7 +19,10 @@ use triage_core::{Priority, Severity};
 pub use list::{AssigneeFilter, IncidentFilter, ListRequest, MAX_PAGE, SortField, SortOrder};
 pub use transition::AvailableTransition;
 
+pub(crate) use create::insert_incident;
 pub(crate) use load::normalize_key;
+pub(crate) use timeline::{push_event, push_touch};
+pub(crate) use transition::move_automatically;
 
 /// What a new incident starts with.
 #[derive(Debug, Clone)]

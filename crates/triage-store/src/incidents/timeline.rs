@@ -14,11 +14,12 @@ use crate::time::{from_db, to_db};
 
 use super::load::incident_id;
 
-/// Adds the statement that appends `event` to an incident's timeline.
+/// Adds the statement that appends `event` to an incident's timeline; no actor means
+/// Triage itself (alerts, automatic moves).
 pub(crate) fn push_event(
     statements: &mut Statements,
     incident_id: i64,
-    actor_id: i64,
+    actor_id: Option<i64>,
     at: Timestamp,
     event: &EventData,
 ) -> StoreResult<()> {

@@ -5,7 +5,8 @@ use jiff::Timestamp;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::timeline::EventData;
 use triage_core::workflow::{
-    Category, Facts, LinkedFact, Offer, ResolutionChange, TransitionPlan, TransitionRequest,
+    Category, Facts, Goal, LinkedFact, Offer, ResolutionChange, RouteRefusal, TransitionPlan,
+    TransitionRequest, Workflow,
 };
 
 use crate::actor::Actor;
@@ -49,7 +50,7 @@ impl Store {
         self.write_incident(move |connection| {
             Box::pin(async move {
                 lock_incidents(connection, std::slice::from_ref(&key)).await?;
-                let (state, facts) = gather(connection, &key, &actor).await?;
+                let (state, facts) = gather(connection, &key, &actor.groups).await?;
                 check_version(&state, expected_version)?;
                 let workflow = store.workflow();
                 let request = TransitionRequest {
@@ -80,7 +81,7 @@ impl Store {
                     },
                     comment,
                 };
-                push_event(&mut statements, state.id, actor.user_id, now, &event)?;
+                push_event(&mut statements, state.id, Some(actor.user_id), now, &event)?;
                 statements.execute(connection).await?;
                 Ok(state.id)
             })
@@ -96,7 +97,7 @@ impl Store {
         actor: &Actor,
     ) -> StoreResult<Vec<AvailableTransition>> {
         let mut connection = self.read.acquire().await?;
-        let (state, facts) = gather(&mut connection, key, actor).await?;
+        let (state, facts) = gather(&mut connection, key, &actor.groups).await?;
         let workflow = self.workflow();
         Ok(workflow
             .offered(&state.status, &facts)
@@ -114,6 +115,63 @@ impl Store {
                     .collect(),
             })
             .collect())
+    }
+}
+
+/// Moves an incident towards `goal` on Triage's own account, inside the caller's
+/// transaction: each step is a workflow transition with its timeline event, carrying
+/// `note` as its comment; where a step is refused, the incident stays where the route
+/// stopped and the timeline says why. Answers whether the goal was reached.
+pub(crate) async fn move_automatically(
+    connection: &mut AnyConnection,
+    workflow: &Workflow,
+    key: &str,
+    goal: Goal,
+    note: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let (mut state, facts) = gather(connection, key, &[]).await?;
+    let (plans, stopped) = match workflow.plan_route(&state.status, goal, &facts, note, "Fixed") {
+        Ok(plans) => (plans, None),
+        Err(RouteRefusal::NoRoute { from }) => (
+            Vec::new(),
+            Some(format!("the workflow has no way there from {from}")),
+        ),
+        Err(RouteRefusal::Refused { taken, refusal }) => (taken, Some(refusal.to_string())),
+    };
+    let mut statements = Statements::default();
+    for plan in &plans {
+        push_apply(&mut statements, &state, plan, now);
+        let event = EventData::StatusChanged {
+            transition: plan.transition.clone(),
+            from: plan.from.clone(),
+            to: plan.to.clone(),
+            resolution: match &plan.resolution {
+                ResolutionChange::Set(resolution) => Some(resolution.clone()),
+                _ => None,
+            },
+            comment: Some(note.to_string()),
+        };
+        push_event(&mut statements, state.id, None, now, &event)?;
+        state.status = plan.to.clone();
+        state.category = plan.to_category;
+    }
+    if let Some(reason) = &stopped {
+        let event = EventData::AutomationStopped {
+            goal: goal_name(goal).to_string(),
+            reason: reason.clone(),
+        };
+        push_event(&mut statements, state.id, None, now, &event)?;
+    }
+    statements.execute(connection).await?;
+    Ok(stopped.is_none())
+}
+
+fn goal_name(goal: Goal) -> &'static str {
+    match goal {
+        Goal::Monitoring => "Monitoring",
+        Goal::Resolved => "Resolved",
+        Goal::Reopened => "an open status",
     }
 }
 
@@ -162,7 +220,7 @@ fn push_apply(
 async fn gather(
     connection: &mut AnyConnection,
     key: &str,
-    actor: &Actor,
+    actor_groups: &[String],
 ) -> StoreResult<(IncidentState, Facts)> {
     let sql = format!(
         "SELECT 'state' AS kind, {STATE_COLUMNS} FROM incidents i \
@@ -202,8 +260,9 @@ async fn gather(
         has_description: !state.description.trim().is_empty(),
         service_count: usize::try_from(state.service_count).unwrap_or(0),
         label_count: usize::try_from(state.label_count).unwrap_or(0),
-        actor_groups: actor.groups.clone(),
+        actor_groups: actor_groups.to_vec(),
         linked: linked.into_iter().map(|(_, fact)| fact).collect(),
+        by_automation: false,
     };
     Ok((state, facts))
 }

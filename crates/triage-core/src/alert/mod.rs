@@ -6,10 +6,19 @@
 //! fingerprint: FNV-1a 64 over the label names in sorted order, each name and value
 //! followed by the byte 0xFF, written as 16 lowercase hex digits.
 
+pub mod alertmanager;
+pub mod pagerduty;
+mod policy;
+mod signal;
+pub mod webhook;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::{Priority, Severity};
+
+pub use policy::{AlertPolicy, DEFAULT_FLAP_WINDOW, OnResolved, PolicyError, SeverityMapping};
+pub use signal::{AlertBody, Signal, SignalAction, one_line};
 
 const FNV_OFFSET: u64 = 14_695_981_039_346_656_037;
 const FNV_PRIME: u64 = 1_099_511_628_211;

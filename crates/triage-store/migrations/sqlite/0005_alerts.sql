@@ -1,0 +1,55 @@
+-- Alerts from monitoring and what each service does with them. An alert row is one
+-- occurrence: from firing to resolved. Its identity is (integration, dedup key) while
+-- it fires; a key that fires again after resolving is a new occurrence (a new row).
+
+ALTER TABLE services ADD COLUMN alert_mapping TEXT NOT NULL DEFAULT '';
+ALTER TABLE services ADD COLUMN on_resolved TEXT NOT NULL DEFAULT 'leave'
+    CHECK (on_resolved IN ('leave', 'monitoring', 'resolve'));
+ALTER TABLE services ADD COLUMN flap_window INTEGER NOT NULL DEFAULT 1800;
+ALTER TABLE services ADD COLUMN group_by TEXT NOT NULL DEFAULT '';
+
+-- When someone (or a sender such as PagerDuty's acknowledge) first acknowledged it.
+ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
+
+CREATE TABLE alerts (
+    id             INTEGER PRIMARY KEY,
+    integration_id INTEGER NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+    service_id     INTEGER NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    -- The incident it fired into; NULL while silenced.
+    incident_id    INTEGER REFERENCES incidents (id),
+    dedup_key      TEXT    NOT NULL,
+    group_key      TEXT    NOT NULL,
+    status         TEXT    NOT NULL CHECK (status IN ('firing', 'resolved')),
+    severity       TEXT    CHECK (severity IN ('critical', 'error', 'warning', 'info')),
+    summary        TEXT    NOT NULL,
+    source         TEXT    NOT NULL,
+    labels         TEXT    NOT NULL,
+    details        TEXT    NOT NULL,
+    links          TEXT    NOT NULL,
+    starts_at      INTEGER NOT NULL,
+    ends_at        INTEGER,
+    received_at    INTEGER NOT NULL,
+    last_seen_at   INTEGER NOT NULL,
+    -- How many times senders told us about it (retries and re-notifications included).
+    receipts       INTEGER NOT NULL,
+    silenced       INTEGER NOT NULL DEFAULT 0,
+    raw            TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX alerts_firing ON alerts (integration_id, dedup_key) WHERE status = 'firing';
+CREATE INDEX alerts_key ON alerts (integration_id, dedup_key, id);
+CREATE INDEX alerts_group ON alerts (service_id, group_key, id);
+CREATE INDEX alerts_incident ON alerts (incident_id, status);
+
+-- Change events (deploys, config pushes): context for the service's incidents.
+CREATE TABLE service_changes (
+    id             INTEGER PRIMARY KEY,
+    service_id     INTEGER NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    integration_id INTEGER NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+    summary        TEXT    NOT NULL,
+    source         TEXT    NOT NULL,
+    at             INTEGER NOT NULL,
+    details        TEXT    NOT NULL,
+    links          TEXT    NOT NULL,
+    received_at    INTEGER NOT NULL
+);
+CREATE INDEX service_changes_service ON service_changes (service_id, at);
