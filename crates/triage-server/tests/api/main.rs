@@ -9,6 +9,7 @@ mod harness;
 mod listing;
 mod openapi;
 mod people;
+mod senders;
 mod snapshots;
 mod story;
 mod web;

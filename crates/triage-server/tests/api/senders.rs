@@ -1,0 +1,347 @@
+//! Real senders against the real server, on both backends: Prometheus Alertmanager (the
+//! Debian package `prometheus-alertmanager`) over its `webhook_configs` and its
+//! `pagerduty_configs`, and PagerDuty's own Python client (`pdpyras`). `.ci/run`
+//! installs both and sets TRIAGE_REQUIRE_SENDERS; elsewhere a missing sender skips its
+//! test with a note.
+//!
+//! These are the only tests that wait by polling: the senders are separate programs
+//! with their own timers, and the wait ends as soon as what they sent has landed.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use triage_testdb::{Backend, on_both_backends};
+
+use crate::harness::TestApp;
+
+const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
+
+fn required() -> bool {
+    std::env::var("TRIAGE_REQUIRE_SENDERS").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Whether a sender is here; if not, says so (or fails when senders are required).
+fn available(what: &str, present: bool) -> bool {
+    if !present {
+        assert!(
+            !required(),
+            "TRIAGE_REQUIRE_SENDERS is set but {what} is missing"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: the {what} test did not run: {what} is not installed (.ci/run installs it)"
+        );
+    }
+    present
+}
+
+/// Waits up to 20 s for `condition`, checking every 50 ms.
+fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !condition() {
+        assert!(Instant::now() < deadline, "gave up waiting: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real Alertmanager on a loopback port, killed when dropped.
+struct Alertmanager {
+    child: Child,
+    url: String,
+    agent: ureq::Agent,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Alertmanager {
+    fn start(config: &str) -> Alertmanager {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("alertmanager.yml");
+        std::fs::write(&config_path, config).unwrap();
+        let port = free_port();
+        let child = Command::new(ALERTMANAGER)
+            .arg(format!("--config.file={}", config_path.display()))
+            .arg(format!(
+                "--storage.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+        let alertmanager = Alertmanager {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            agent,
+            _dir: dir,
+        };
+        eventually("Alertmanager to be ready", || {
+            alertmanager
+                .agent
+                .get(format!("{}/-/ready", alertmanager.url))
+                .call()
+                .is_ok_and(|r| r.status() == 200)
+        });
+        alertmanager
+    }
+
+    /// Posts alerts to Alertmanager's API, as Prometheus does.
+    fn send(&self, alerts: &Value) {
+        let response = self
+            .agent
+            .post(format!("{}/api/v2/alerts", self.url))
+            .header("Content-Type", "application/json")
+            .send(alerts.to_string())
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
+    /// The fingerprints Alertmanager gave the alerts it holds, by instance label.
+    fn fingerprints(&self) -> Vec<(String, String)> {
+        let mut response = self
+            .agent
+            .get(format!("{}/api/v2/alerts", self.url))
+            .call()
+            .unwrap();
+        let alerts: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        let mut prints: Vec<(String, String)> = alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["labels"]["instance"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    a["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        prints.sort();
+        prints
+    }
+}
+
+fn alert(instance: &str, via: &str, ended: bool) -> Value {
+    let mut alert = json!({
+        "labels": {"alertname": "DiskFull", "cluster": "prod", "instance": instance,
+            "severity": "critical", "via": via},
+        "annotations": {"summary": format!("Disk 95% on {instance}")},
+        "generatorURL": "http://prometheus:9090/graph"
+    });
+    if ended {
+        // A past end resolves the alert at once.
+        alert["endsAt"] = json!("2020-01-01T00:00:00Z");
+    }
+    alert
+}
+
+fn timeline_texts(app: &TestApp, key: &str) -> Vec<String> {
+    let (_, timeline) = app.get(&app.admin, &format!("/api/v1/incidents/{key}/timeline"));
+    timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn alertmanager_delivers_over_webhook_and_pagerduty(backend: Backend) {
+    if !available("Alertmanager", Path::new(ALERTMANAGER).exists()) {
+        return;
+    }
+    let app = TestApp::spawn(backend);
+    let webhook_key = app.integration("storage", "alertmanager");
+    let pagerduty_key = app.integration("storage", "pagerduty");
+    let config = format!(
+        r#"
+route:
+  receiver: triage
+  group_by: [alertname, cluster]
+  group_wait: 100ms
+  group_interval: 300ms
+  repeat_interval: 1h
+  routes:
+    - matchers: ['via="pagerduty"']
+      receiver: triage-pagerduty
+receivers:
+  - name: triage
+    webhook_configs:
+      - url: {url}/hooks/alertmanager/{webhook_key}
+        send_resolved: true
+  - name: triage-pagerduty
+    pagerduty_configs:
+      - routing_key: {pagerduty_key}
+        url: {url}/v2/enqueue
+        send_resolved: true
+"#,
+        url = app.url()
+    );
+    let alertmanager = Alertmanager::start(&config);
+
+    // Webhook: two alerts of one group become one incident with two alerts.
+    alertmanager.send(&json!([
+        alert("db01", "webhook", false),
+        alert("db02", "webhook", false)
+    ]));
+    eventually("the webhook's incident", || {
+        app.scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'") == 2
+    });
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM incidents"), 1);
+    // Triage's fingerprints are Alertmanager's own.
+    let (_, alerts) = app.get(&app.admin, "/api/v1/incidents/INC-1/alerts");
+    let mut ours: Vec<(String, String)> = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let labels: std::collections::BTreeMap<String, String> =
+                serde_json::from_value(a["labels"].clone()).unwrap();
+            assert_eq!(triage_core::alert::fingerprint(&labels), a["dedup_key"]);
+            (
+                labels["instance"].clone(),
+                a["dedup_key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    ours.sort();
+    assert_eq!(ours, alertmanager.fingerprints());
+    let (_, incident) = app.get(&app.admin, "/api/v1/incidents/INC-1");
+    assert_eq!(incident["priority"], "P1");
+    assert_eq!(incident["detection_source"], "monitoring");
+
+    alertmanager.send(&json!([
+        alert("db01", "webhook", true),
+        alert("db02", "webhook", true)
+    ]));
+    eventually("the webhook's resolution", || {
+        app.scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'") == 0
+    });
+    assert!(
+        timeline_texts(&app, "INC-1")
+            .iter()
+            .any(|t| t.ends_with("every alert has resolved")),
+        "{:?}",
+        timeline_texts(&app, "INC-1")
+    );
+
+    // pagerduty_configs: Alertmanager's trigger, keyed by the group, then its resolve.
+    alertmanager.send(&json!([alert("db03", "pagerduty", false)]));
+    eventually("the PagerDuty route's incident", || {
+        app.scalar("SELECT COUNT(*) FROM incidents") == 2
+    });
+    let (_, alerts) = app.get(&app.admin, "/api/v1/incidents/INC-2/alerts");
+    let sent = &alerts["alerts"][0];
+    assert_eq!(
+        sent["dedup_key"].as_str().unwrap().len(),
+        64,
+        "sha256 of the group key"
+    );
+    assert_eq!(sent["source"], "Alertmanager");
+    assert!(
+        sent["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("[FIRING:1] DiskFull")
+    );
+    alertmanager.send(&json!([alert("db03", "pagerduty", true)]));
+    eventually("the PagerDuty route's resolution", || {
+        app.scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'") == 0
+    });
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM incidents"), 2);
+}
+
+const PDPYRAS_SCRIPT: &str = r#"
+import sys, warnings
+warnings.simplefilter("ignore")
+import pdpyras
+url, key = sys.argv[1], sys.argv[2]
+session = pdpyras.EventsAPISession(key)
+session.url = url
+dedup = session.trigger("Checkout error rate above 5%", "checkout-7", severity="error",
+                        custom_details={"rate": "7%"})
+print(dedup)
+session.acknowledge(dedup)
+session.resolve(dedup)
+again = session.trigger("Checkout latency high", "checkout-7", dedup_key="latency-1")
+print(again)
+changes = pdpyras.ChangeEventsAPISession(key)
+changes.url = url
+changes.submit("Deployed checkout v42", source="ci", custom_details={"build": 42})
+"#;
+
+fn pdpyras_present() -> bool {
+    Command::new("python3")
+        .args(["-c", "import pdpyras"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn the_pagerduty_python_client_triggers_acknowledges_and_resolves(backend: Backend) {
+    if !available("pdpyras", pdpyras_present()) {
+        return;
+    }
+    let app = TestApp::spawn(backend);
+    let key = app.integration("checkout", "pagerduty");
+    let output = Command::new("python3")
+        .args(["-c", PDPYRAS_SCRIPT, &app.url(), &key])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    assert_eq!(lines[0].len(), 32, "a generated dedup key: {printed}");
+    assert_eq!(lines[1], "latency-1");
+
+    let (_, incident) = app.get(&app.admin, "/api/v1/incidents/INC-1");
+    assert_eq!(incident["summary"], "Checkout error rate above 5%");
+    assert_eq!(incident["priority"], "P2");
+    assert!(incident["acknowledged_at"].is_string());
+    let (_, alerts) = app.get(&app.admin, "/api/v1/incidents/INC-1/alerts");
+    assert_eq!(alerts["alerts"][0]["status"], "resolved");
+    assert_eq!(alerts["alerts"][0]["dedup_key"], lines[0]);
+    assert_eq!(alerts["alerts"][0]["details"]["rate"], "7%");
+    let (_, other) = app.get(&app.admin, "/api/v1/incidents/INC-2");
+    assert_eq!(
+        other["priority"], "P1",
+        "pdpyras's default severity is critical"
+    );
+    let (_, changes) = app.get(&app.admin, "/api/v1/services/checkout/changes");
+    assert_eq!(changes["changes"][0]["summary"], "Deployed checkout v42");
+}
+
+on_both_backends!(alertmanager_delivers_over_webhook_and_pagerduty);
+on_both_backends!(the_pagerduty_python_client_triggers_acknowledges_and_resolves);
