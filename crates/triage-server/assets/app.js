@@ -54,6 +54,22 @@
     });
   }
 
+  // Keys, addresses and example configurations get a Copy button.
+  function copyButtons(root) {
+    if (!navigator.clipboard) return;
+    root.querySelectorAll("[data-copy]").forEach(function (el) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy";
+      button.textContent = "Copy";
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(el.textContent).then(function () { button.textContent = "Copied"; });
+      });
+      el.insertAdjacentElement("afterend", button);
+    });
+  }
+
   localTimes(document);
+  copyButtons(document);
   follow();
 })();

@@ -5,13 +5,12 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use triage_core::role::Role;
 use triage_store::{Group, NewUser, StoreError, TokenInfo, User, UserChanges};
 
-use super::error::PageError;
+use super::error::{PageError, refused_status};
 use super::session::{Nav, SignedIn};
 use crate::AppState;
 
@@ -184,13 +183,9 @@ pub async fn act(
             let body = render(&state, &signed_in, None, Some((user, secret))).await?;
             Ok(Html(body).into_response())
         }
-        Err(error @ (StoreError::Database(_) | StoreError::Migration(_))) => Err(error.into()),
         Err(error) => {
-            let status = match &error {
-                StoreError::Duplicate(_) => StatusCode::CONFLICT,
-                StoreError::NotFound(_) => StatusCode::NOT_FOUND,
-                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            let Some(status) = refused_status(&error) else {
+                return Err(error.into());
             };
             let body = render(&state, &signed_in, Some(error.to_string()), None).await?;
             Ok((status, Html(body)).into_response())

@@ -36,6 +36,18 @@ impl From<askama::Error> for PageError {
     }
 }
 
+/// The status of a refused form, shown again with the reason: the person can fix what
+/// they sent and retry. None for failures that are not theirs.
+pub fn refused_status(error: &StoreError) -> Option<StatusCode> {
+    Some(match error {
+        StoreError::StaleVersion { .. } | StoreError::Duplicate(_) => StatusCode::CONFLICT,
+        StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+        StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+        StoreError::Invalid(_) | StoreError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        StoreError::Database(_) | StoreError::Migration(_) => return None,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {

@@ -8,15 +8,22 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiff::SignedDuration;
 use serde::Deserialize;
 use triage_core::role::Role;
 use triage_core::{Priority, Severity};
 use triage_store::{AvailableTransition, Incident, IncidentChanges, StoreError, TransitionInput};
 
-use super::error::PageError;
+use super::error::{PageError, refused_status};
 use super::session::{Nav, SignedIn};
-use super::view::{Choice, Time, category_class, choices, priority_choices, severity_choices};
+use super::view::{
+    AlertLine, ChangeLine, Choice, Time, category_class, choices, priority_choices,
+    severity_choices,
+};
 use crate::AppState;
+
+/// Alerts an incident page lists (firing first); the API has them all.
+const ALERTS_LISTED: usize = 200;
 
 pub struct EventLine {
     pub text: String,
@@ -41,6 +48,9 @@ struct IncidentPage {
     detected: Time,
     opened: Time,
     links: Vec<LinkLine>,
+    alerts: Vec<AlertLine>,
+    /// Changes on the incident's services from a day before it was detected.
+    changes: Vec<ChangeLine>,
     events: Vec<EventLine>,
     transitions: Vec<AvailableTransition>,
     resolutions: Vec<String>,
@@ -85,9 +95,25 @@ async fn render(
             category: category_class(link.incident.status_category),
         })
         .collect();
+    let alerts = state
+        .store
+        .incident_alerts(key)
+        .await?
+        .iter()
+        .take(ALERTS_LISTED)
+        .map(AlertLine::new)
+        .collect();
+    let mut changes = Vec::new();
+    let since = incident.detected_at - SignedDuration::from_hours(24);
+    for service in &incident.services {
+        changes.extend(state.store.service_changes(service, since, 10).await?);
+    }
+    changes.sort_by_key(|c| std::cmp::Reverse(c.at));
     let page = IncidentPage {
         nav: signed_in.nav(),
         error,
+        alerts,
+        changes: changes.into_iter().map(ChangeLine::new).collect(),
         category: category_class(incident.status_category),
         detected: Time::new(incident.detected_at),
         opened: Time::new(incident.created_at),
@@ -217,16 +243,15 @@ pub async fn act(
         Ok(()) => Ok(Redirect::to(&format!("/incidents/{}", key.trim())).into_response()),
         Err(error) => {
             let status = match &error {
-                StoreError::StaleVersion { .. } => StatusCode::CONFLICT,
-                StoreError::NotFound(_) if !incident_exists(&state, &key).await => {
-                    return Err(PageError::from(error));
-                }
-                StoreError::Invalid(_) | StoreError::Refused(_) | StoreError::NotFound(_) => {
+                // Something the form named (an assignee, a linked key) does not exist;
+                // the incident itself missing is the page's 404.
+                StoreError::NotFound(_) if incident_exists(&state, &key).await => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
-                StoreError::Duplicate(_) => StatusCode::CONFLICT,
-                StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
-                _ => return Err(PageError::from(error)),
+                other => match refused_status(other) {
+                    Some(status) if status != StatusCode::NOT_FOUND => status,
+                    _ => return Err(PageError::from(error)),
+                },
             };
             let body = render(&state, &signed_in, &key, Some(error.to_string())).await?;
             Ok((status, Html(body)).into_response())

@@ -10,6 +10,7 @@ mod error;
 mod incident;
 mod list;
 mod live;
+mod services;
 mod session;
 mod sign_in;
 mod view;
@@ -36,6 +37,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/incidents/{key}/{action}",
             axum::routing::post(incident::act),
+        )
+        .route("/services", get(services::list).post(services::create))
+        .route("/services/{name}", get(services::page))
+        .route(
+            "/services/{name}/{action}",
+            axum::routing::post(services::act),
         )
         .route("/admin", get(admin::page))
         .route("/admin/{action}", axum::routing::post(admin::act))

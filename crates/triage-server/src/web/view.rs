@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
-use triage_store::Incident;
+use triage_store::{Alert, Incident, ServiceChange};
 
 /// An incident as a row of a list.
 pub struct Row {
@@ -83,6 +83,18 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// A select's options, `(value, label)`.
+pub fn options(values: Vec<(String, String)>, selected: Option<&str>) -> Vec<Choice> {
+    values
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: selected == Some(value.as_str()),
+            label,
+            value,
+        })
+        .collect()
+}
+
 /// A select's options, `(value, label)`, after one for "none".
 pub fn choices(
     values: Vec<(String, String)>,
@@ -94,28 +106,106 @@ pub fn choices(
         label: empty.to_string(),
         selected: selected.is_none(),
     })
-    .chain(values.into_iter().map(|(value, label)| Choice {
-        selected: selected.as_deref() == Some(value.as_str()),
-        label,
-        value,
-    }))
+    .chain(options(values, selected.as_deref()))
     .collect()
 }
 
-pub fn priority_choices(selected: Option<Priority>) -> Vec<Choice> {
-    let values = Priority::ALL
+fn priority_values() -> Vec<(String, String)> {
+    Priority::ALL
         .iter()
         .map(|p| (p.code().to_string(), p.to_string()))
-        .collect();
-    choices(values, selected.map(|p| p.code().to_string()), "None")
+        .collect()
+}
+
+fn severity_values() -> Vec<(String, String)> {
+    Severity::ALL
+        .iter()
+        .map(|s| (s.code().to_string(), s.to_string()))
+        .collect()
+}
+
+pub fn priority_choices(selected: Option<Priority>) -> Vec<Choice> {
+    choices(
+        priority_values(),
+        selected.map(|p| p.code().to_string()),
+        "None",
+    )
 }
 
 pub fn severity_choices(selected: Option<Severity>) -> Vec<Choice> {
-    let values = Severity::ALL
-        .iter()
-        .map(|s| (s.code().to_string(), s.to_string()))
-        .collect();
-    choices(values, selected.map(|s| s.code().to_string()), "None")
+    choices(
+        severity_values(),
+        selected.map(|s| s.code().to_string()),
+        "None",
+    )
+}
+
+/// Priorities to pick one of (no "none").
+pub fn priority_options(selected: Priority) -> Vec<Choice> {
+    options(priority_values(), Some(selected.code()))
+}
+
+/// Severities to pick one of (no "none").
+pub fn severity_options(selected: Severity) -> Vec<Choice> {
+    options(severity_values(), Some(selected.code()))
+}
+
+/// A change event (a deploy) as a line of a list.
+pub struct ChangeLine {
+    pub summary: String,
+    pub source: String,
+    pub service: String,
+    pub at: Time,
+    pub links: Vec<String>,
+}
+
+impl ChangeLine {
+    pub fn new(change: ServiceChange) -> ChangeLine {
+        ChangeLine {
+            summary: change.summary,
+            source: change.source,
+            service: change.service,
+            at: Time::new(change.at),
+            links: change.links,
+        }
+    }
+}
+
+/// An alert as a row of a list.
+pub struct AlertLine {
+    pub summary: String,
+    /// `firing` or `resolved`, also the row's colour.
+    pub status: String,
+    pub severity: String,
+    pub source: String,
+    pub incident: Option<String>,
+    pub labels: String,
+    pub links: Vec<String>,
+    pub started: Time,
+    pub ended: Option<Time>,
+    pub receipts: i64,
+}
+
+impl AlertLine {
+    pub fn new(alert: &Alert) -> AlertLine {
+        AlertLine {
+            summary: alert.summary.clone(),
+            status: alert.status.clone(),
+            severity: alert.severity.clone().unwrap_or_else(|| "—".to_string()),
+            source: alert.source.clone(),
+            incident: alert.incident.clone(),
+            labels: alert
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            links: alert.links.clone(),
+            started: Time::new(alert.starts_at),
+            ended: alert.ends_at.map(Time::new),
+            receipts: alert.receipts,
+        }
+    }
 }
 
 #[cfg(test)]

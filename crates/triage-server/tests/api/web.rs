@@ -108,7 +108,7 @@ impl Browser {
         Box::new(reader)
     }
 
-    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut request = self.agent.post(format!("{}{path}", self.base));
         request = request.header("Cookie", self.cookie_header());
         for (name, value) in &self.headers {
@@ -140,7 +140,7 @@ pub fn app_with_password(backend: Backend) -> TestApp {
     app
 }
 
-fn sign_in_as(browser: &mut Browser, email: &str, password: &str) -> Page {
+pub fn sign_in_as(browser: &mut Browser, email: &str, password: &str) -> Page {
     let form = browser.get("/login");
     let token = csrf(&form);
     browser.post(

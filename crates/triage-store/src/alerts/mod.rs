@@ -132,6 +132,17 @@ impl Store {
         rows.iter().map(alert_from).collect()
     }
 
+    /// How many alerts fire on each service that has any.
+    pub async fn firing_by_service(&self) -> StoreResult<BTreeMap<String, i64>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT s.name, COUNT(*) FROM alerts a JOIN services s ON s.id = a.service_id \
+             WHERE a.status = 'firing' GROUP BY s.name",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// A service's change events from `since` on, newest first (at most `limit`).
     pub async fn service_changes(
         &self,
