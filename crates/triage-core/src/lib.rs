@@ -7,6 +7,7 @@
 
 pub mod alert;
 pub mod clock;
+pub mod duration;
 pub mod email;
 pub mod incident;
 pub mod link;

@@ -158,6 +158,19 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "silences",
+        &[
+            ("id", Int),
+            ("service_id", Int),
+            ("matchers", Text),
+            ("starts_at", Int),
+            ("ends_at", Int),
+            ("comment", Text),
+            ("created_by", Int),
+            ("created_at", Int),
+        ],
+    ),
+    (
         "alerts",
         &[
             ("id", Int),
@@ -178,7 +191,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("received_at", Int),
             ("last_seen_at", Int),
             ("receipts", Int),
-            ("silenced", Int),
+            ("silence_id", Int),
             ("raw", Text),
         ],
     ),

@@ -24,6 +24,7 @@ mod postgres;
 mod search;
 mod services;
 mod sessions;
+mod silences;
 mod sql;
 mod sqlite;
 mod time;
@@ -48,5 +49,6 @@ pub use services::{
     Integration, NewIntegration, NewService, PolicyChanges, Service, ServiceChanges,
 };
 pub use sessions::{NewSession, Session, validate_password};
+pub use silences::{NewSilence, Silence};
 pub use tokens::NewToken;
 pub use users::{NewUser, UserChanges};

@@ -9,7 +9,7 @@ use triage_core::alert::{AlertBody, AlertSeverity, IntegrationKind, Signal, Sign
 use triage_core::incident::DetectionSource;
 use triage_core::{Priority, Severity};
 use triage_store::{
-    NewService, Outcome, PolicyChanges, ServiceChanges, Store, StoreError, StoreOptions,
+    NewService, NewSilence, Outcome, PolicyChanges, ServiceChanges, Store, StoreError, StoreOptions,
 };
 use triage_testdb::{Backend, TestDb, on_both_backends_async};
 
@@ -527,3 +527,170 @@ on_both_backends_async!(monitoring_policy_stops_where_the_workflow_refuses);
 on_both_backends_async!(acknowledgements_and_group_by_labels);
 on_both_backends_async!(revoked_integrations_write_nothing);
 on_both_backends_async!(service_alert_settings_are_checked);
+
+async fn silences_keep_matching_alerts_out_of_incidents(backend: Backend) {
+    let (_db, store, source) = setup(backend, "leave").await;
+    let (_, token) = store
+        .bootstrap_admin("admin@example.com", Some("Admin"), at(0))
+        .await
+        .unwrap();
+    let admin = store.authenticate(&token.token).await.unwrap().unwrap();
+    let silence = store
+        .create_silence(
+            NewSilence {
+                service: Some("storage".to_string()),
+                matchers: vec!["instance=~db0[12]".to_string()],
+                starts_at: None,
+                ends_at: Some(at(60)),
+                comment: "CHG-42 disk replacement".to_string(),
+            },
+            &admin,
+            at(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(silence.state, "active");
+    assert_eq!(silence.matchers, ["instance=~\"db0[12]\""]);
+    assert_eq!(silence.created_by.as_deref(), Some("admin@example.com"));
+
+    let outcomes = store
+        .ingest_alerts(
+            source,
+            vec![
+                fire("db01", "g", AlertSeverity::Critical, 0),
+                fire("db03", "g", AlertSeverity::Critical, 0),
+            ],
+            at(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes[0],
+        Outcome::Silenced {
+            silence: silence.id
+        }
+    );
+    let key = key_of(&outcomes[1]);
+    assert_eq!(store.incident_alerts(&key).await.unwrap().len(), 1);
+    let silenced = store.service_alerts("storage", true, 10).await.unwrap();
+    let db01 = silenced.iter().find(|a| a.dedup_key == "db01").unwrap();
+    assert_eq!(
+        (db01.incident.as_deref(), db01.silence),
+        (None, Some(silence.id))
+    );
+
+    // Still silenced on repeat; once the silence ends, the next repeat opens the way in.
+    let again = store
+        .ingest_alerts(
+            source,
+            vec![fire("db01", "g", AlertSeverity::Critical, 0)],
+            at(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, [Outcome::Repeated { incident: None }]);
+    let expired = store.expire_silence(silence.id, at(3)).await.unwrap();
+    assert_eq!(expired.state, "expired");
+    assert!(store.expire_silence(silence.id, at(4)).await.is_err());
+    let after = store
+        .ingest_alerts(
+            source,
+            vec![fire("db01", "g", AlertSeverity::Critical, 0)],
+            at(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        after,
+        [Outcome::Attached {
+            incident: key.clone()
+        }]
+    );
+    assert_eq!(store.incident_alerts(&key).await.unwrap().len(), 2);
+
+    // A maintenance window: the whole service, no matchers, starting later.
+    let window = store
+        .create_silence(
+            NewSilence {
+                service: Some("storage".to_string()),
+                starts_at: Some(at(30)),
+                ends_at: Some(at(90)),
+                comment: "maintenance".to_string(),
+                ..NewSilence::default()
+            },
+            &admin,
+            at(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(window.state, "pending");
+    let during = store
+        .ingest_alerts(
+            source,
+            vec![fire("web1", "other", AlertSeverity::Info, 31)],
+            at(31),
+        )
+        .await
+        .unwrap();
+    assert_eq!(during, [Outcome::Silenced { silence: window.id }]);
+    let states: Vec<String> = store
+        .silences(Some("active"), at(31))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.comment)
+        .collect();
+    assert_eq!(states, ["maintenance"]);
+    assert_eq!(store.silences(None, at(31)).await.unwrap().len(), 2);
+
+    for (bad, expected) in [
+        (
+            NewSilence {
+                ends_at: Some(at(90)),
+                comment: "x".into(),
+                ..NewSilence::default()
+            },
+            "needs a service",
+        ),
+        (
+            NewSilence {
+                matchers: vec!["alertname".into()],
+                ends_at: Some(at(90)),
+                comment: "x".into(),
+                ..NewSilence::default()
+            },
+            "name=value",
+        ),
+        (
+            NewSilence {
+                service: Some("storage".into()),
+                ends_at: Some(at(90)),
+                ..NewSilence::default()
+            },
+            "needs a comment",
+        ),
+        (
+            NewSilence {
+                service: Some("storage".into()),
+                ends_at: Some(at(1)),
+                comment: "x".into(),
+                ..NewSilence::default()
+            },
+            "must end after it starts",
+        ),
+        (
+            NewSilence {
+                service: Some("nowhere".into()),
+                ends_at: Some(at(90)),
+                comment: "x".into(),
+                ..NewSilence::default()
+            },
+            "no service 'nowhere'",
+        ),
+    ] {
+        let error = store.create_silence(bad, &admin, at(5)).await.unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+}
+
+on_both_backends_async!(silences_keep_matching_alerts_out_of_incidents);

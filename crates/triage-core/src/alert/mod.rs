@@ -10,6 +10,7 @@ pub mod alertmanager;
 pub mod pagerduty;
 mod policy;
 mod signal;
+pub mod silence;
 pub mod webhook;
 
 use std::collections::BTreeMap;

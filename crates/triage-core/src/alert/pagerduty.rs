@@ -143,6 +143,10 @@ fn read_trigger(object: &Map<String, Value>, problems: &mut Vec<String>) -> Opti
     }
     let source = source?;
     labels.insert("source".to_string(), source.clone());
+    if let Some(level) = severity {
+        // So that silences can match PagerDuty alerts by level, as Alertmanager's.
+        labels.insert("severity".to_string(), level.as_str().to_string());
+    }
     Some(AlertBody {
         summary: one_line(&summary?),
         source,

@@ -5,6 +5,7 @@ mod incidents;
 mod openapi;
 mod people;
 mod services;
+mod silences;
 
 use axum::Router;
 
@@ -16,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(people::router())
         .merge(services::router())
+        .merge(silences::router())
         .merge(openapi::router());
     Router::new().nest("/api/v1", api).merge(health::router())
 }

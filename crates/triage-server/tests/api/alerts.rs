@@ -469,3 +469,90 @@ on_both_backends!(concurrent_duplicates_make_one_alert);
 on_both_backends!(a_burst_for_one_group_opens_one_incident);
 on_both_backends!(grafana_and_the_generic_webhook);
 on_both_backends!(metrics_count_alerts_and_show_levels);
+
+fn silences_and_maintenance_windows_over_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let key = app.integration("storage", "alertmanager");
+    let path = format!("/hooks/alertmanager/{key}");
+    let responder = app.user("rita@example.com", "responder", &[]);
+    let viewer = app.user("vic@example.com", "viewer", &[]);
+    let body = json!({"service": "storage", "matchers": ["instance=~\"db0[12]\""],
+        "duration": "2h", "comment": "CHG-42 disk replacement"});
+    assert_eq!(app.post(&viewer, "/api/v1/silences", body.clone()).0, 403);
+    let (status, silence) = app.post(&responder, "/api/v1/silences", body);
+    assert_eq!(status, 201, "{silence}");
+    assert_eq!(silence["state"], "active");
+    assert_eq!(silence["ends_at"], "2026-11-22T12:00:00Z");
+    assert_eq!(silence["created_by"], "rita@example.com");
+
+    let answer = post(
+        &app,
+        &path,
+        &am_payload(vec![am_alert("db01", "firing"), am_alert("db03", "firing")]),
+    );
+    assert_eq!(outcomes(&answer), ["silenced", "opened"]);
+    assert_eq!(answer.1["alerts"][0]["silence"], silence["id"]);
+    let (_, firing) = app.get(&viewer, "/api/v1/services/storage/alerts?status=firing");
+    let db01 = firing["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["labels"]["instance"] == "db01")
+        .unwrap();
+    assert_eq!(db01["incident"], Value::Null);
+    assert_eq!(db01["silence"], silence["id"]);
+
+    for (bad, expected) in [
+        (json!({"matchers": ["a=b"], "comment": "x"}), "needs an end"),
+        (
+            json!({"matchers": ["a=b"], "duration": "soon", "comment": "x"}),
+            "duration 'soon' is not allowed",
+        ),
+        (
+            json!({"matchers": ["a=b"], "duration": "1h", "ends_at": "2026-11-22T12:00:00Z", "comment": "x"}),
+            "not both",
+        ),
+        (
+            json!({"matchers": ["a"], "duration": "1h", "comment": "x"}),
+            "name=value",
+        ),
+        (json!({"duration": "1h", "comment": "x"}), "needs a service"),
+    ] {
+        let refused = app.post(&responder, "/api/v1/silences", bad);
+        assert_error(&refused, 422, "invalid_value", expected);
+    }
+
+    let id = silence["id"].as_i64().unwrap();
+    let (status, ended) = app.delete(&responder, &format!("/api/v1/silences/{id}"));
+    assert_eq!((status, ended["state"].as_str()), (200, Some("expired")));
+    assert_error(
+        &app.delete(&responder, &format!("/api/v1/silences/{id}")),
+        422,
+        "invalid_value",
+        "already ended",
+    );
+    assert_error(
+        &app.delete(&responder, "/api/v1/silences/999"),
+        404,
+        "not_found",
+        "no silence 999",
+    );
+    let (_, listed) = app.get(&viewer, "/api/v1/silences?state=expired");
+    assert_eq!(listed["silences"].as_array().unwrap().len(), 1);
+    assert_error(
+        &app.get(&viewer, "/api/v1/silences?state=soon"),
+        422,
+        "invalid_value",
+        "use active, pending, expired or all",
+    );
+
+    // Once the silence is over, Alertmanager's next repeat brings db01 into the incident.
+    let answer = post(
+        &app,
+        &path,
+        &am_payload(vec![am_alert("db01", "firing"), am_alert("db03", "firing")]),
+    );
+    assert_eq!(outcomes(&answer), ["attached", "repeated"]);
+}
+
+on_both_backends!(silences_and_maintenance_windows_over_the_api);

@@ -11,6 +11,22 @@ ALTER TABLE services ADD COLUMN group_by TEXT NOT NULL DEFAULT '';
 -- When someone (or a sender such as PagerDuty's acknowledge) first acknowledged it.
 ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
 
+-- Silences and maintenance windows: matching alerts are recorded, open no incident.
+-- No service: every service. Matchers: a JSON array of Alertmanager-style matchers
+-- (`name=~"regex"`), all of which must hold; none on a service: a maintenance window.
+CREATE TABLE silences (
+    id         INTEGER PRIMARY KEY,
+    service_id INTEGER REFERENCES services (id) ON DELETE CASCADE,
+    matchers   TEXT    NOT NULL,
+    starts_at  INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL,
+    comment    TEXT    NOT NULL,
+    created_by INTEGER REFERENCES users (id),
+    created_at INTEGER NOT NULL,
+    CHECK (ends_at >= starts_at)
+);
+CREATE INDEX silences_ends ON silences (ends_at);
+
 CREATE TABLE alerts (
     id             INTEGER PRIMARY KEY,
     integration_id INTEGER NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
@@ -32,7 +48,8 @@ CREATE TABLE alerts (
     last_seen_at   INTEGER NOT NULL,
     -- How many times senders told us about it (retries and re-notifications included).
     receipts       INTEGER NOT NULL,
-    silenced       INTEGER NOT NULL DEFAULT 0,
+    -- The silence it fired under; such an alert has no incident.
+    silence_id     INTEGER REFERENCES silences (id) ON DELETE SET NULL,
     raw            TEXT    NOT NULL
 );
 CREATE UNIQUE INDEX alerts_firing ON alerts (integration_id, dedup_key) WHERE status = 'firing';

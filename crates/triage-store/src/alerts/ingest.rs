@@ -11,7 +11,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::alert::pagerduty::ChangeEvent;
-use triage_core::alert::{AlertBody, AlertPolicy, OnResolved, Signal, SignalAction};
+use triage_core::alert::silence::all_match;
+use triage_core::alert::{AlertBody, AlertPolicy, AlertSeverity, OnResolved, Signal, SignalAction};
 use triage_core::incident::DetectionSource;
 use triage_core::timeline::{EventData, SUMMARIES_LISTED};
 use triage_core::workflow::{Category, Goal};
@@ -21,6 +22,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::incidents::{NewIncident, insert_incident, move_automatically, push_event, push_touch};
 use crate::postgres::lock_service;
 use crate::services::stored_policy;
+use crate::silences::{ActiveSilence, active_silences};
 use crate::sql::{Statements, Value, bind_all, placeholders};
 use crate::time::{from_db_opt, to_db};
 
@@ -44,6 +46,8 @@ pub enum Outcome {
     Resolved { incident: Option<String> },
     /// The alert's incident was acknowledged.
     Acknowledged { incident: String },
+    /// A silence or maintenance window covers it: recorded, no incident.
+    Silenced { silence: i64 },
     /// Nothing to do: it names no firing alert, or repeats what is already known.
     Ignored,
 }
@@ -58,6 +62,7 @@ impl Outcome {
             Outcome::Repeated { .. } => "repeated",
             Outcome::Resolved { .. } => "resolved",
             Outcome::Acknowledged { .. } => "acknowledged",
+            Outcome::Silenced { .. } => "silenced",
             Outcome::Ignored => "ignored",
         }
     }
@@ -180,13 +185,21 @@ struct Known {
     incident_id: Option<i64>,
     incident_key: Option<String>,
     summary: String,
+    /// The silence it fired under.
+    silence_id: Option<i64>,
+    /// Its group, level and labels, to find or open its incident should its silence
+    /// end while it fires.
+    group_key: String,
+    severity: Option<AlertSeverity>,
+    labels: BTreeMap<String, String>,
 }
 
 /// A new alert, inserted when the delivery is flushed.
 struct NewAlert {
     dedup_key: String,
     group_key: String,
-    incident_id: i64,
+    incident_id: Option<i64>,
+    silence_id: Option<i64>,
     body: AlertBody,
     starts_at: Timestamp,
     ends_at: Option<Timestamp>,
@@ -215,6 +228,10 @@ struct Delivery<'s> {
     reworded: Vec<(i64, AlertBody)>,
     /// Stored alerts that resolved, with their end.
     resolved: Vec<(i64, Timestamp)>,
+    /// Silences in force for the service.
+    silences: Vec<ActiveSilence>,
+    /// Stored silenced alerts whose silence has ended: now in an incident.
+    unsilenced: Vec<(i64, i64)>,
 }
 
 impl<'s> Delivery<'s> {
@@ -233,7 +250,8 @@ impl<'s> Delivery<'s> {
         let mut resolved_starts = HashSet::new();
         for chunk in keys.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
-                "SELECT a.id, a.dedup_key, a.status, a.starts_at, a.incident_id, a.summary, i.key \
+                "SELECT a.id, a.dedup_key, a.status, a.starts_at, a.incident_id, a.summary, i.key, \
+                 a.silence_id, a.group_key, a.severity, a.labels \
                  FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
                  WHERE a.integration_id = $1 AND a.dedup_key IN ({}) \
                  AND (a.status = 'firing' OR a.ends_at >= $2)",
@@ -251,6 +269,7 @@ impl<'s> Delivery<'s> {
                 let dedup_key: String = row.try_get("dedup_key")?;
                 if row.try_get::<String, _>("status")? == "firing" {
                     let summary = row.try_get("summary")?;
+                    let labels: String = row.try_get("labels")?;
                     known.insert(
                         dedup_key,
                         Known {
@@ -259,6 +278,16 @@ impl<'s> Delivery<'s> {
                             incident_id: row.try_get("incident_id")?,
                             incident_key: row.try_get("key")?,
                             summary,
+                            silence_id: row.try_get("silence_id")?,
+                            group_key: row.try_get("group_key")?,
+                            severity: row
+                                .try_get::<Option<String>, _>("severity")?
+                                .and_then(|s| AlertSeverity::parse(&s).ok()),
+                            labels: serde_json::from_str(&labels).map_err(|e| {
+                                StoreError::Invalid(format!(
+                                    "stored alert labels are unreadable: {e}"
+                                ))
+                            })?,
                         },
                     );
                 } else {
@@ -266,10 +295,13 @@ impl<'s> Delivery<'s> {
                 }
             }
         }
+        let silences = active_silences(connection, target.service_id, now).await?;
         Ok(Delivery {
             store,
             target,
             now,
+            silences,
+            unsilenced: Vec::new(),
             news: BTreeMap::new(),
             known,
             resolved_starts,
@@ -288,6 +320,9 @@ impl<'s> Delivery<'s> {
     ) -> StoreResult<Outcome> {
         match signal.action {
             SignalAction::Fire(body) => {
+                if let Some(outcome) = self.unsilence(connection, &signal.dedup_key).await? {
+                    return Ok(outcome);
+                }
                 if let Some(known) = self.known.get_mut(&signal.dedup_key) {
                     match (known.id, known.pending) {
                         (Some(id), _) => {
@@ -357,6 +392,78 @@ impl<'s> Delivery<'s> {
         }
     }
 
+    /// The silence in force that covers alerts with these labels.
+    fn silenced_by(&self, labels: &BTreeMap<String, String>) -> Option<i64> {
+        self.silences
+            .iter()
+            .find(|s| all_match(&s.matchers, labels))
+            .map(|s| s.id)
+    }
+
+    /// A stored alert that fired under a silence which no longer covers it goes to its
+    /// group's incident now, as if it had just fired.
+    async fn unsilence(
+        &mut self,
+        connection: &mut AnyConnection,
+        dedup_key: &str,
+    ) -> StoreResult<Option<Outcome>> {
+        let Some(known) = self.known.get(dedup_key) else {
+            return Ok(None);
+        };
+        let (Some(id), Some(_)) = (known.id, known.silence_id) else {
+            return Ok(None);
+        };
+        if self.silenced_by(&known.labels).is_some() {
+            return Ok(None);
+        }
+        let (group_key, summary) = (known.group_key.clone(), known.summary.clone());
+        let body = AlertBody {
+            summary: summary.clone(),
+            source: self.target.kind.clone(),
+            severity: known.severity,
+            labels: known.labels.clone(),
+            details: serde_json::Map::new(),
+            links: Vec::new(),
+            starts_at: None,
+            raw: serde_json::Value::Null,
+        };
+        let (incident_id, key, outcome) = self
+            .incident_for(connection, &group_key, &body, self.now)
+            .await?;
+        self.unsilenced.push((id, incident_id));
+        *self.repeated.entry(id).or_default() += 1;
+        self.news_for(incident_id, &key).fired.push(summary);
+        if let Some(known) = self.known.get_mut(dedup_key) {
+            known.incident_id = Some(incident_id);
+            known.incident_key = Some(key);
+            known.silence_id = None;
+        }
+        Ok(Some(outcome))
+    }
+
+    /// The incident for a group: this delivery's decision, or a new one.
+    async fn incident_for(
+        &mut self,
+        connection: &mut AnyConnection,
+        group_key: &str,
+        body: &AlertBody,
+        starts_at: Timestamp,
+    ) -> StoreResult<(i64, String, Outcome)> {
+        if let Some((id, key)) = self.groups.get(group_key) {
+            return Ok((
+                *id,
+                key.clone(),
+                Outcome::Attached {
+                    incident: key.clone(),
+                },
+            ));
+        }
+        let decided = self.decide(connection, group_key, body, starts_at).await?;
+        self.groups
+            .insert(group_key.to_string(), (decided.0, decided.1.clone()));
+        Ok(decided)
+    }
+
     /// A new alert: into its group's incident, a reopened one, or a new one.
     async fn fire(
         &mut self,
@@ -375,40 +482,36 @@ impl<'s> Delivery<'s> {
             return Ok(Outcome::Ignored);
         }
         let group_key = self.target.policy.group_key(sender_group, &body.labels);
-        let (incident_id, key, outcome) = match self.groups.get(&group_key) {
-            Some((id, key)) => (
-                *id,
-                key.clone(),
-                Outcome::Attached {
-                    incident: key.clone(),
-                },
-            ),
+        let silence_id = self.silenced_by(&body.labels);
+        let (incident_id, key, outcome) = match silence_id {
+            Some(silence) => (None, None, Outcome::Silenced { silence }),
             None => {
-                let decided = self
-                    .decide(connection, &group_key, &body, starts_at)
+                let (id, key, outcome) = self
+                    .incident_for(connection, &group_key, &body, starts_at)
                     .await?;
-                self.groups
-                    .insert(group_key.clone(), (decided.0, decided.1.clone()));
-                decided
+                self.news_for(id, &key).fired.push(body.summary.clone());
+                (Some(id), Some(key), outcome)
             }
         };
-        self.news_for(incident_id, &key)
-            .fired
-            .push(body.summary.clone());
         self.known.insert(
             dedup_key.clone(),
             Known {
                 id: None,
                 pending: Some(self.new_alerts.len()),
-                incident_id: Some(incident_id),
-                incident_key: Some(key),
+                incident_id,
+                incident_key: key,
                 summary: body.summary.clone(),
+                silence_id,
+                group_key: group_key.clone(),
+                severity: body.severity,
+                labels: body.labels.clone(),
             },
         );
         self.new_alerts.push(NewAlert {
             dedup_key,
             group_key,
             incident_id,
+            silence_id,
             body,
             starts_at,
             ends_at: None,
@@ -450,7 +553,7 @@ impl<'s> Delivery<'s> {
 
     /// Writes the delivery's alerts: new ones, repeats, new words, resolutions.
     async fn flush(&mut self, connection: &mut AnyConnection) -> StoreResult<()> {
-        const COLUMNS: usize = 18;
+        const COLUMNS: usize = 19;
         for chunk in self.new_alerts.chunks(ROWS_PER_STATEMENT) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|row| format!("({})", placeholders(row * COLUMNS + 1, COLUMNS)))
@@ -458,7 +561,8 @@ impl<'s> Delivery<'s> {
             let sql = format!(
                 "INSERT INTO alerts (integration_id, service_id, incident_id, dedup_key, \
                  group_key, status, severity, summary, source, labels, details, links, \
-                 starts_at, ends_at, received_at, last_seen_at, receipts, raw) VALUES {}",
+                 starts_at, ends_at, received_at, last_seen_at, receipts, silence_id, raw) \
+                 VALUES {}",
                 rows.join(", ")
             );
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLUMNS);
@@ -486,6 +590,7 @@ impl<'s> Delivery<'s> {
                     to_db(self.now).into(),
                     to_db(self.now).into(),
                     alert.receipts.into(),
+                    alert.silence_id.into(),
                     to_json(&alert.body.raw)?.into(),
                 ]);
             }
@@ -522,6 +627,12 @@ impl<'s> Delivery<'s> {
                     to_json(&body.raw)?.into(),
                     (*id).into(),
                 ],
+            );
+        }
+        for (id, incident_id) in &self.unsilenced {
+            statements.push(
+                "UPDATE alerts SET incident_id = $1, silence_id = NULL WHERE id = $2",
+                vec![(*incident_id).into(), (*id).into()],
             );
         }
         for (id, ends_at) in &self.resolved {

@@ -41,7 +41,8 @@ pub struct Alert {
     pub last_seen_at: Timestamp,
     /// How many times senders told Triage about it.
     pub receipts: i64,
-    pub silenced: bool,
+    /// The silence it fired under (it opened no incident).
+    pub silence: Option<i64>,
 }
 
 /// A change event (a deploy, a configuration push) on a service.
@@ -58,7 +59,7 @@ pub struct ServiceChange {
 
 const ALERT_COLUMNS: &str = "a.id, s.name AS service, g.name AS integration, i.key AS incident, \
      a.dedup_key, a.group_key, a.status, a.severity, a.summary, a.source, a.labels, a.details, \
-     a.links, a.starts_at, a.ends_at, a.received_at, a.last_seen_at, a.receipts, a.silenced";
+     a.links, a.starts_at, a.ends_at, a.received_at, a.last_seen_at, a.receipts, a.silence_id";
 const ALERT_JOINS: &str = "alerts a JOIN services s ON s.id = a.service_id \
      JOIN integrations g ON g.id = a.integration_id \
      LEFT JOIN incidents i ON i.id = a.incident_id";
@@ -89,7 +90,7 @@ fn alert_from(row: &AnyRow) -> StoreResult<Alert> {
         received_at: from_db(row.try_get("received_at")?)?,
         last_seen_at: from_db(row.try_get("last_seen_at")?)?,
         receipts: row.try_get("receipts")?,
-        silenced: row.try_get::<i64, _>("silenced")? != 0,
+        silence: row.try_get("silence_id")?,
     })
 }
 

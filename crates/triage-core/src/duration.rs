@@ -1,0 +1,63 @@
+//! Durations as people write them in commands and forms: `90s`, `30m`, `2h`, `1h30m`,
+//! `1d` (silences now; escalation delays and reminders later).
+
+use jiff::SignedDuration;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("duration '{0}' is not allowed: write it like 30s, 30m, 2h, 1h30m or 1d")]
+pub struct BadDuration(pub String);
+
+/// Reads a positive duration made of `<number><unit>` parts, units `s`, `m`, `h`, `d`.
+pub fn parse_duration(text: &str) -> Result<SignedDuration, BadDuration> {
+    let bad = || BadDuration(text.to_string());
+    let mut total = SignedDuration::ZERO;
+    let mut digits = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let amount: i64 = digits.parse().map_err(|_| bad())?;
+        digits.clear();
+        let part = match c {
+            's' => SignedDuration::from_secs(amount),
+            'm' => SignedDuration::from_mins(amount),
+            'h' => SignedDuration::from_hours(amount),
+            'd' => SignedDuration::from_hours(amount.checked_mul(24).ok_or_else(bad)?),
+            _ => return Err(bad()),
+        };
+        total = total.checked_add(part).ok_or_else(bad)?;
+    }
+    if !digits.is_empty() || total <= SignedDuration::ZERO {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(
+            parse_duration("90s").unwrap(),
+            SignedDuration::from_secs(90)
+        );
+        assert_eq!(
+            parse_duration("1h30m").unwrap(),
+            SignedDuration::from_mins(90)
+        );
+        assert_eq!(
+            parse_duration(" 2d ").unwrap(),
+            SignedDuration::from_hours(48)
+        );
+        for bad in ["", "5", "5x", "h", "0m", "-5m"] {
+            assert_eq!(
+                parse_duration(bad),
+                Err(BadDuration(bad.to_string())),
+                "{bad}"
+            );
+        }
+    }
+}
