@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::{CliError, CliResult, Client};
-use crate::commands::{admin, data, incidents, people, serve, services, workflow};
+use crate::commands::{admin, data, incidents, people, serve, services, silences, workflow};
 
 #[derive(Parser)]
 #[command(
@@ -87,6 +87,9 @@ enum Command {
     /// Manage where a service's alerts come from.
     #[command(subcommand)]
     Integration(services::IntegrationCommand),
+    /// Keep planned work quiet: silences and maintenance windows.
+    #[command(subcommand)]
+    Silence(silences::SilenceCommand),
     /// Show who the token belongs to.
     Whoami,
     /// Check or show workflows.
@@ -140,6 +143,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Token(command) => people::token(&context, command),
         Command::Service(command) => services::service(&context, command),
         Command::Integration(command) => services::integration(&context, command),
+        Command::Silence(command) => silences::run(&context, command),
         Command::Whoami => people::whoami(&context),
         Command::Workflow(command) => workflow::run(&context, command),
         Command::Completions { shell } => {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use jiff::{Timestamp, Unit};
-use triage_store::{Event, Incident, Page, User, UserRef};
+use triage_store::{Alert, Event, Incident, Page, Service, Silence, User, UserRef};
 
 /// A time as people read it in a terminal: `2026-11-22 10:04:31 UTC`.
 pub fn when(at: Timestamp) -> String {
@@ -132,6 +132,82 @@ pub fn users(users: &[User]) -> String {
         &["EMAIL", "NAME", "ROLE", "GROUPS"].map(str::to_string),
         &rows,
     )
+}
+
+pub fn service(service: &Service) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", service.name, service.description);
+    let _ = writeln!(
+        out,
+        "  owner:         {}",
+        service.owner.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(
+        out,
+        "  runbook:       {}",
+        service.runbook_url.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(out, "  on resolved:   {}", service.on_resolved);
+    let _ = writeln!(out, "  flap window:   {}s", service.flap_window);
+    let _ = writeln!(out, "  grouped by:    {}", or_dash(&service.group_by));
+    let mapping: Vec<String> = ["critical", "error", "warning", "info"]
+        .iter()
+        .filter_map(|level| {
+            service
+                .alert_mapping
+                .get(*level)
+                .map(|m| format!("{level}={m}"))
+        })
+        .collect();
+    let _ = writeln!(out, "  alert mapping: {}", mapping.join(" "));
+    out
+}
+
+pub fn alerts(alerts: &[Alert]) -> String {
+    let rows: Vec<[String; 6]> = alerts
+        .iter()
+        .map(|a| {
+            let state = match (a.status.as_str(), a.silence) {
+                ("firing", Some(id)) => format!("silenced ({id})"),
+                (status, _) => status.to_string(),
+            };
+            [
+                state,
+                a.severity.clone().unwrap_or_else(|| "-".to_string()),
+                a.incident.clone().unwrap_or_else(|| "-".to_string()),
+                when(a.starts_at),
+                a.receipts.to_string(),
+                a.summary.clone(),
+            ]
+        })
+        .collect();
+    let header = [
+        "STATE", "SEVERITY", "INCIDENT", "STARTED", "RECEIVED", "SUMMARY",
+    ]
+    .map(str::to_string);
+    table(&header, &rows)
+}
+
+pub fn silences(silences: &[Silence]) -> String {
+    let rows: Vec<[String; 6]> = silences
+        .iter()
+        .map(|s| {
+            [
+                s.id.to_string(),
+                s.state.clone(),
+                s.service.clone().unwrap_or_else(|| "(all)".to_string()),
+                if s.matchers.is_empty() {
+                    "(every alert)".to_string()
+                } else {
+                    s.matchers.join(" ")
+                },
+                format!("{} → {}", when(s.starts_at), when(s.ends_at)),
+                s.comment.clone(),
+            ]
+        })
+        .collect();
+    let header = ["ID", "STATE", "SERVICE", "MATCHERS", "WINDOW", "COMMENT"].map(str::to_string);
+    table(&header, &rows)
 }
 
 pub fn table<const N: usize>(header: &[String; N], rows: &[[String; N]]) -> String {

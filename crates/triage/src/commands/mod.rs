@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod people;
 pub mod serve;
 pub mod services;
+pub mod silences;
 pub mod workflow;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};

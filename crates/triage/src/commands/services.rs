@@ -3,11 +3,12 @@
 
 use clap::Subcommand;
 use serde_json::{Value, json};
-use triage_store::{Integration, NewIntegration, Service};
+use triage_core::duration::parse_duration;
+use triage_store::{Alert, Integration, NewIntegration, Service};
 
 use super::people::parse;
 use super::segment;
-use crate::client::CliResult;
+use crate::client::{CliError, CliResult};
 use crate::{Context, print_json, render};
 
 #[derive(Subcommand)]
@@ -25,6 +26,40 @@ pub enum ServiceCommand {
     },
     /// List services.
     List,
+    /// Show a service with its alert settings.
+    Show { name: String },
+    /// Change a service's details or what it does with alerts (admins).
+    Set {
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// The owning group; an empty value clears it.
+        #[arg(long)]
+        owner: Option<String>,
+        /// The runbook address; an empty value clears it.
+        #[arg(long)]
+        runbook: Option<String>,
+        /// When every alert of an incident has resolved: leave, monitoring or resolve.
+        #[arg(long)]
+        on_resolved: Option<String>,
+        /// How soon a resolved group that fires again reopens its incident: 30m, 2h, 0.
+        #[arg(long)]
+        flap_window: Option<String>,
+        /// Labels whose values group alerts, comma-separated; empty: each sender's own.
+        #[arg(long)]
+        group_by: Option<String>,
+        /// What an alert level opens incidents with, e.g. --map warning=P2/SEV3; repeat
+        /// for several levels (levels not named keep their default).
+        #[arg(long = "map")]
+        mapping: Vec<String>,
+    },
+    /// List a service's alerts, newest first.
+    Alerts {
+        name: String,
+        /// Only alerts firing now.
+        #[arg(long)]
+        firing: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -81,7 +116,75 @@ pub fn service(context: &Context, command: ServiceCommand) -> CliResult<()> {
             print!("{}", render::table(&header, &rows));
             Ok(())
         }
+        ServiceCommand::Show { name } => {
+            let service: Service = context
+                .client
+                .get(&format!("/services/{}", segment(&name)))?;
+            if context.json {
+                return print_json(&service);
+            }
+            print!("{}", render::service(&service));
+            Ok(())
+        }
+        ServiceCommand::Set {
+            name,
+            description,
+            owner,
+            runbook,
+            on_resolved,
+            flap_window,
+            group_by,
+            mapping,
+        } => {
+            let mut body = json!({
+                "description": description,
+                "owner": owner,
+                "runbook_url": runbook,
+                "on_resolved": on_resolved,
+                "group_by": group_by,
+            });
+            if let Some(window) = flap_window {
+                body["flap_window"] = json!(seconds(&window)?);
+            }
+            if !mapping.is_empty() {
+                body["alert_mapping"] = json!(mapping.join(","));
+            }
+            // Unset options are left out, so they change nothing.
+            if let Some(fields) = body.as_object_mut() {
+                fields.retain(|_, v| !v.is_null());
+            }
+            let service: Service = context
+                .client
+                .patch(&format!("/services/{}", segment(&name)), &body)?;
+            if context.json {
+                return print_json(&service);
+            }
+            print!("{}", render::service(&service));
+            Ok(())
+        }
+        ServiceCommand::Alerts { name, firing } => {
+            let filter = if firing { "?status=firing" } else { "" };
+            let answer: Value = context
+                .client
+                .get(&format!("/services/{}/alerts{filter}", segment(&name)))?;
+            if context.json {
+                return print_json(&answer);
+            }
+            let alerts: Vec<Alert> = parse(&answer["alerts"])?;
+            print!("{}", render::alerts(&alerts));
+            Ok(())
+        }
     }
+}
+
+/// Seconds in a window written like `30m` (or `0`: no window).
+fn seconds(text: &str) -> CliResult<i64> {
+    if text.trim() == "0" {
+        return Ok(0);
+    }
+    parse_duration(text)
+        .map(|d| d.as_secs())
+        .map_err(|e| CliError::Usage(e.to_string()))
 }
 
 pub fn integration(context: &Context, command: IntegrationCommand) -> CliResult<()> {
