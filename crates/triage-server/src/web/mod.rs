@@ -13,6 +13,7 @@ mod live;
 mod services;
 mod session;
 mod sign_in;
+mod silences;
 mod view;
 
 use axum::Router;
@@ -43,6 +44,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/services/{name}/{action}",
             axum::routing::post(services::act),
+        )
+        .route("/silences", get(silences::page).post(silences::create))
+        .route(
+            "/silences/{id}/expire",
+            axum::routing::post(silences::expire),
         )
         .route("/admin", get(admin::page))
         .route("/admin/{action}", axum::routing::post(admin::act))

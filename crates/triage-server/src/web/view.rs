@@ -184,6 +184,8 @@ pub struct AlertLine {
     pub started: Time,
     pub ended: Option<Time>,
     pub receipts: i64,
+    /// The silence it fired under.
+    pub silence: Option<i64>,
 }
 
 impl AlertLine {
@@ -204,6 +206,7 @@ impl AlertLine {
             started: Time::new(alert.starts_at),
             ended: alert.ends_at.map(Time::new),
             receipts: alert.receipts,
+            silence: alert.silence,
         }
     }
 }

@@ -185,3 +185,59 @@ fn post(app: &TestApp, path: &str, body: &serde_json::Value) -> u16 {
 
 on_both_backends!(admins_set_up_services_and_integrations_in_the_console);
 on_both_backends!(incident_pages_show_their_alerts_and_recent_changes);
+
+fn silences_from_the_console(backend: Backend) {
+    let app = app_with_password(backend);
+    app.integration("storage", "alertmanager");
+    let mut browser = Browser::new(&app);
+    sign_in(&mut browser, "correct horse battery");
+    let page = browser.get("/silences");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Nothing is silenced."));
+    assert!(page.body.contains("<option>storage</option>"));
+    let token = csrf(&page);
+    let refused = browser.post(
+        "/silences",
+        &[
+            ("csrf", &token),
+            ("service", "storage"),
+            ("duration", "soon"),
+            ("comment", "x"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("is not allowed: write it like 30s"));
+    let added = browser.post(
+        "/silences",
+        &[
+            ("csrf", &token),
+            ("service", "storage"),
+            ("matchers", "alertname=DiskFull\r\ninstance=~db0[12]\r\n"),
+            ("duration", "2h"),
+            ("comment", "CHG-42 disk replacement"),
+        ],
+    );
+    assert_eq!(
+        (added.status, added.location.as_deref()),
+        (303, Some("/silences"))
+    );
+    let page = browser.get("/silences");
+    let current = page.body.split("id=\"expired\"").next().unwrap();
+    assert!(current.contains("CHG-42 disk replacement"));
+    assert!(
+        current.contains("instance=~&#34;db0[12]&#34;")
+            || current.contains("instance=~\"db0[12]\""),
+        "{current}"
+    );
+    let (_, listed) = app.get(&app.admin, "/api/v1/silences?state=active");
+    let id = listed["silences"][0]["id"].as_i64().unwrap();
+    let ended = browser.post(&format!("/silences/{id}/expire"), &[("csrf", &token)]);
+    assert_eq!(ended.status, 303);
+    let page = browser.get("/silences");
+    assert!(page.body.contains("Nothing is silenced."));
+    let again = browser.post(&format!("/silences/{id}/expire"), &[("csrf", &token)]);
+    assert_eq!(again.status, 422);
+    assert!(again.body.contains("already ended"));
+}
+
+on_both_backends!(silences_from_the_console);
