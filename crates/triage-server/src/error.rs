@@ -47,6 +47,18 @@ impl ApiError {
         }
     }
 
+    /// The message fit to send: an internal error is logged and answered without its
+    /// details.
+    pub fn public_message(&self) -> String {
+        match self {
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                "internal error; the server log has the details".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+
     pub fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -92,7 +104,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        let mut error = json!({ "code": self.code(), "message": self.to_string() });
+        let mut error = json!({ "code": self.code(), "message": self.public_message() });
         match &self {
             ApiError::TransitionRefused(refusal) => {
                 if !refusal.available().is_empty() {
@@ -107,10 +119,6 @@ impl IntoResponse for ApiError {
             }
             ApiError::InvalidPayload { problems, .. } => {
                 error["problems"] = json!(problems);
-            }
-            ApiError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                error["message"] = json!("internal error; the server log has the details");
             }
             _ => {}
         }

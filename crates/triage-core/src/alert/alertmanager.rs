@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use super::signal::{AlertBody, Signal, SignalAction, one_line, sender_time};
@@ -179,6 +180,98 @@ fn read_alert(
     })
 }
 
+/// Reads alerts posted straight to Alertmanager's API (`POST /api/v2/alerts`), as
+/// Prometheus and amtool send them: an array of `{labels, annotations, startsAt, endsAt,
+/// generatorURL}`. An alert whose end is past at `now` has resolved; the others fire.
+/// With no aggregation group in the payload, alerts group by their `alertname`.
+pub fn read_posted(payload: &Value, now: Timestamp) -> Result<Vec<Signal>, Vec<String>> {
+    let Some(alerts) = payload.as_array() else {
+        return Err(vec!["the body must be a JSON array of alerts".to_string()]);
+    };
+    let mut problems = Vec::new();
+    let mut signals = Vec::with_capacity(alerts.len());
+    let none = BTreeMap::new();
+    for (index, alert) in alerts.iter().enumerate() {
+        let path = format!("[{index}]");
+        let Some(object) = alert.as_object() else {
+            problems.push(format!("{path} must be an object"));
+            continue;
+        };
+        let before = problems.len();
+        let labels = string_map(
+            object.get("labels"),
+            &format!("{path}.labels"),
+            &mut problems,
+        );
+        if labels.is_empty() && problems.len() == before {
+            problems.push(format!("{path}: at least one label pair required"));
+        }
+        let annotations = string_map(
+            object.get("annotations"),
+            &format!("{path}.annotations"),
+            &mut problems,
+        );
+        let mut time = |field: &str| match object.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => sender_time(Some(text))
+                .map_err(|e| problems.push(format!("{path}.{field}: {e}")))
+                .ok()
+                .flatten(),
+            Some(_) => {
+                problems.push(format!("{path}.{field} must be a string"));
+                None
+            }
+        };
+        let starts_at = time("startsAt");
+        let ends_at = time("endsAt");
+        if let (Some(start), Some(end)) = (starts_at, ends_at)
+            && start > end
+        {
+            problems.push(format!("{path}: start time must be before end time"));
+        }
+        let links: Vec<String> = match object.get("generatorURL") {
+            Some(Value::String(url)) if !url.is_empty() => vec![url.clone()],
+            _ => Vec::new(),
+        };
+        if problems.len() != before {
+            continue;
+        }
+        let dedup_key = fingerprint(&labels);
+        let group = labels
+            .get("alertname")
+            .map(|name| BTreeMap::from([("alertname".to_string(), name.clone())]))
+            .unwrap_or_default();
+        let action = match ends_at {
+            Some(end) if end <= now => SignalAction::Resolve { ends_at: Some(end) },
+            _ => SignalAction::Fire(AlertBody {
+                summary: summary(&annotations, &none, &labels, &dedup_key),
+                source: "prometheus".to_string(),
+                severity: labels
+                    .get("severity")
+                    .and_then(|s| AlertSeverity::parse(s).ok()),
+                details: annotations
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect(),
+                labels,
+                links,
+                starts_at,
+                raw: alert.clone(),
+            }),
+        };
+        signals.push(Signal {
+            dedup_key,
+            group_key: label_text(&group),
+            action,
+        });
+    }
+    if problems.is_empty() {
+        Ok(signals)
+    } else {
+        Err(problems)
+    }
+}
+
 /// The line people see: the alert's summary annotation, the group's, a Grafana message,
 /// the description, else the alert's name and distinguishing labels.
 fn summary(
@@ -327,6 +420,39 @@ mod tests {
             read(&json!([]), Dialect::Alertmanager).unwrap_err(),
             ["the body must be a JSON object"]
         );
+    }
+
+    #[test]
+    fn alerts_posted_to_the_api_fire_or_resolve_by_their_end() {
+        let now: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let payload = json!([
+            {"labels": {"alertname": "DiskFull", "instance": "db01", "severity": "warning"},
+             "annotations": {"summary": "Disk 95%"}, "startsAt": "2026-11-22T09:55:00Z",
+             "endsAt": "2026-11-22T10:04:00Z", "generatorURL": "http://prom/graph"},
+            {"labels": {"alertname": "DiskFull", "instance": "db02"},
+             "startsAt": "0001-01-01T00:00:00.000Z", "endsAt": "2026-11-22T09:59:00Z"}
+        ]);
+        let signals = read_posted(&payload, now).unwrap();
+        assert_eq!(signals[0].group_key, "{alertname=\"DiskFull\"}");
+        let SignalAction::Fire(body) = &signals[0].action else {
+            panic!("an end still ahead fires");
+        };
+        assert_eq!(body.summary, "Disk 95%");
+        assert_eq!(body.source, "prometheus");
+        assert!(matches!(signals[1].action, SignalAction::Resolve { .. }));
+        let problems = read_posted(
+            &json!([{"labels": {}}, {"labels": {"a": "b"}, "startsAt": "2026-11-22T10:00:00Z", "endsAt": "2026-11-22T09:00:00Z"}]),
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "[0]: at least one label pair required",
+                "[1]: start time must be before end time"
+            ]
+        );
+        assert!(read_posted(&json!({}), now).is_err());
     }
 
     #[test]

@@ -5,9 +5,12 @@
 //! - `POST /hooks/alertmanager[/{key}]`: Prometheus Alertmanager's webhook receiver;
 //! - `POST /hooks/grafana[/{key}]`: Grafana alerting's webhook contact point;
 //! - `POST /hooks/webhook[/{key}]`: Triage's own JSON shape (docs/api.md);
+//! - `POST [/hooks/alertmanager/{key}]/api/v2/alerts`: Alertmanager's own API, for
+//!   Prometheus and amtool sending straight to Triage ([`alertmanager_api`]);
 //! - `POST /v2/enqueue`, `POST /v2/change/enqueue`: PagerDuty's Events API v2, the key
 //!   being the body's `routing_key` ([`pagerduty`]).
 
+mod alertmanager_api;
 mod hooks;
 mod pagerduty;
 
@@ -15,7 +18,7 @@ use axum::Router;
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -29,6 +32,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/hooks/{kind}", post(hooks::receive))
         .route("/hooks/{kind}/{key}", post(hooks::receive_with_key))
+        .route(
+            "/hooks/alertmanager/{key}/api/v2/alerts",
+            post(alertmanager_api::post_with_key),
+        )
+        .route(
+            "/hooks/alertmanager/{key}/api/v2/status",
+            get(alertmanager_api::status),
+        )
+        .route("/api/v2/alerts", post(alertmanager_api::post))
+        .route("/api/v2/status", get(alertmanager_api::status))
         .route("/v2/enqueue", post(pagerduty::enqueue))
         .route("/v2/change/enqueue", post(pagerduty::change))
 }
@@ -37,7 +50,7 @@ pub fn router() -> Router<AppState> {
 pub fn body_limit(path: &str) -> Option<usize> {
     if path.starts_with("/v2/") {
         Some(triage_core::alert::pagerduty::BODY_LIMIT)
-    } else if path.starts_with("/hooks/") {
+    } else if path.starts_with("/hooks/") || path == "/api/v2/alerts" {
         Some(HOOK_BODY_LIMIT)
     } else {
         None

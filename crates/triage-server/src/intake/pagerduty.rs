@@ -33,15 +33,7 @@ impl IntoResponse for Refusal {
 
 impl From<ApiError> for Refusal {
     fn from(error: ApiError) -> Self {
-        let status = error.status_code();
-        let message = match error {
-            ApiError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                "internal error; the server log has the details".to_string()
-            }
-            other => other.to_string(),
-        };
-        Refusal(status, vec![message])
+        Refusal(error.status_code(), vec![error.public_message()])
     }
 }
 

@@ -556,3 +556,78 @@ fn silences_and_maintenance_windows_over_the_api(backend: Backend) {
 }
 
 on_both_backends!(silences_and_maintenance_windows_over_the_api);
+
+fn prometheus_posts_to_the_alertmanager_api(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let key = app.integration("storage", "alertmanager");
+    let alerts = json!([
+        {"labels": {"alertname": "DiskFull", "instance": "db01", "severity": "critical"},
+         "annotations": {"summary": "Disk 95% on db01"},
+         "startsAt": "2026-11-22T09:55:00Z", "endsAt": "2026-11-22T10:04:00Z",
+         "generatorURL": "http://prometheus:9090/graph"},
+        {"labels": {"alertname": "DiskFull", "instance": "db02", "severity": "critical"},
+         "startsAt": "2026-11-22T09:56:00Z", "endsAt": "2026-11-22T10:04:00Z"}]);
+    let path = format!("/hooks/alertmanager/{key}/api/v2/alerts");
+    let (status, body) = post(&app, &path, &alerts);
+    assert_eq!((status, body), (200, Value::Null));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM incidents"), 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'"),
+        2
+    );
+    // Prometheus re-sends every minute, moving the end ahead, then sends the end once
+    // it resolves.
+    app.advance(5);
+    let mut renewed = alerts.clone();
+    renewed[0]["endsAt"] = json!("2026-11-22T10:09:00Z");
+    renewed[1]["endsAt"] = json!("2026-11-22T10:09:00Z");
+    let bearer = format!("Bearer {key}");
+    let again = app.raw(
+        "POST",
+        "/api/v2/alerts",
+        None,
+        Some(renewed.to_string()),
+        &[("Authorization", &bearer)],
+    );
+    assert_eq!(again.0, 200);
+    assert_eq!(
+        app.scalar("SELECT CAST(SUM(receipts) AS BIGINT) FROM alerts"),
+        4
+    );
+    let mut ended = renewed.clone();
+    ended[0]["endsAt"] = json!("2026-11-22T10:05:00Z");
+    assert_eq!(post(&app, &path, &ended).0, 200);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'"),
+        1
+    );
+
+    let (status, body) = post(&app, &path, &json!([{"labels": {}}]));
+    assert_eq!(
+        (status, body),
+        (400, json!("[0]: at least one label pair required"))
+    );
+    let (status, body) = post(
+        &app,
+        "/hooks/alertmanager/0123456789abcdef0123456789abcdef/api/v2/alerts",
+        &alerts,
+    );
+    assert_eq!(
+        (status, body),
+        (
+            401,
+            json!("the key is not a live alertmanager integration key")
+        )
+    );
+    let (status, body) = app.raw(
+        "GET",
+        &format!("/hooks/alertmanager/{key}/api/v2/status"),
+        None,
+        None,
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body["cluster"]["status"], "disabled");
+}
+
+on_both_backends!(prometheus_posts_to_the_alertmanager_api);

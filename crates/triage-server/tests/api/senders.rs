@@ -345,3 +345,40 @@ fn the_pagerduty_python_client_triggers_acknowledges_and_resolves(backend: Backe
 
 on_both_backends!(alertmanager_delivers_over_webhook_and_pagerduty);
 on_both_backends!(the_pagerduty_python_client_triggers_acknowledges_and_resolves);
+
+const AMTOOL: &str = "/usr/bin/amtool";
+
+fn amtool_sends_straight_to_triage(backend: Backend) {
+    if !available("amtool", Path::new(AMTOOL).exists()) {
+        return;
+    }
+    let app = TestApp::spawn(backend);
+    let key = app.integration("payments", "alertmanager");
+    let output = Command::new(AMTOOL)
+        .arg(format!(
+            "--alertmanager.url={}/hooks/alertmanager/{key}/",
+            app.url()
+        ))
+        .args([
+            "alert",
+            "add",
+            "alertname=ManualPage",
+            "severity=critical",
+            "team=payments",
+        ])
+        .arg("--annotation=summary=Checkout is failing for EU customers")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (_, incident) = app.get(&app.admin, "/api/v1/incidents/INC-1");
+    assert_eq!(incident["summary"], "Checkout is failing for EU customers");
+    assert_eq!(incident["priority"], "P1");
+    assert_eq!(incident["services"], json!(["payments"]));
+}
+
+on_both_backends!(amtool_sends_straight_to_triage);
