@@ -8,8 +8,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::server::Server;
 use crate::stats::Stats;
+
+/// What load is applied to: a server's address and the token its clients send.
+pub trait Target: Sync {
+    fn url(&self) -> &str;
+    fn token(&self) -> &str;
+}
 
 /// One client connection (kept alive) with the token, and a console session cookie once
 /// signed in.
@@ -95,6 +100,28 @@ impl Client {
         (status, value)
     }
 
+    /// POSTs a body already serialized; returns the status code.
+    pub fn post_text(&self, path: &str, body: &str) -> u16 {
+        self.agent
+            .post(format!("{}{path}", self.base))
+            .header("Authorization", &self.authorization)
+            .header("Content-Type", "application/json")
+            .send(body)
+            .map_or(0, |mut response| {
+                let _ = response.body_mut().read_to_vec();
+                response.status().as_u16()
+            })
+    }
+
+    /// The status of a GET, or none when nothing answers (yet).
+    pub fn try_get_status(&self, path: &str) -> Option<u16> {
+        self.agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .ok()
+            .map(|r| r.status().as_u16())
+    }
+
     pub fn get_status(&self, path: &str) -> u16 {
         self.get_size(path).0
     }
@@ -125,12 +152,12 @@ type Work<'a> = dyn Fn(&Client, usize, usize) -> Result<(), u16> + Sync + 'a;
 
 /// `workers` clients each repeat `work(client, worker, n)` for `duration`.
 pub fn closed_loop(
-    server: &Server,
+    target: &impl Target,
     workers: usize,
     duration: Duration,
     work: impl Fn(&Client, usize, usize) -> Result<(), u16> + Sync,
 ) -> Stats {
-    run_workers(server, workers, |client, worker| {
+    run_workers(target, workers, |client, worker| {
         let mut stats = Stats::default();
         let end = Instant::now() + duration;
         let mut n = 0;
@@ -146,7 +173,7 @@ pub fn closed_loop(
 
 /// `rate` requests a second in total, spread over `workers` clients, for `duration`.
 pub fn open_loop(
-    server: &Server,
+    target: &impl Target,
     workers: usize,
     duration: Duration,
     rate: u64,
@@ -155,7 +182,7 @@ pub fn open_loop(
     let interval = Duration::from_secs_f64(workers as f64 / rate as f64);
     let per_worker = (duration.as_secs_f64() / interval.as_secs_f64()) as usize;
     let work: &Work<'_> = &work;
-    run_workers(server, workers, |client, worker| {
+    run_workers(target, workers, |client, worker| {
         let mut stats = Stats::default();
         // Stagger the workers so requests arrive evenly.
         let start = Instant::now() + interval.mul_f64(worker as f64 / workers as f64);
@@ -173,13 +200,13 @@ pub fn open_loop(
 
 /// Runs `work(client, n)` `total` times over `workers` clients, as fast as possible.
 pub fn fill(
-    server: &Server,
+    target: &impl Target,
     workers: usize,
     total: usize,
     work: impl Fn(&Client, usize) -> Result<(), u16> + Sync,
 ) -> Stats {
     let next = Arc::new(AtomicUsize::new(0));
-    run_workers(server, workers, |client, _| {
+    run_workers(target, workers, |client, _| {
         let mut stats = Stats::default();
         loop {
             let n = next.fetch_add(1, Ordering::Relaxed);
@@ -207,7 +234,7 @@ pub fn sequential(client: &Client, samples: usize, path: &str) -> Stats {
 }
 
 fn run_workers(
-    server: &Server,
+    target: &impl Target,
     workers: usize,
     body: impl Fn(&Client, usize) -> Stats + Sync,
 ) -> Stats {
@@ -218,7 +245,7 @@ fn run_workers(
             .map(|worker| {
                 let body = &body;
                 scope.spawn(move || {
-                    let client = Client::new(&server.url, &server.token);
+                    let client = Client::new(target.url(), target.token());
                     body(&client, worker)
                 })
             })

@@ -7,6 +7,7 @@
 //! target/release/triage-bench
 //! ```
 
+mod alerts;
 mod console;
 mod load;
 mod server;
@@ -50,6 +51,18 @@ struct Args {
     /// Measure only the web console's pages (on a fresh database).
     #[arg(long)]
     console: bool,
+    /// Measure alert intake side by side with a real Alertmanager instead.
+    #[arg(long)]
+    alerts: bool,
+    /// The Alertmanager binary for `--alerts`.
+    #[arg(long, default_value = "/usr/bin/prometheus-alertmanager")]
+    alertmanager: String,
+    /// Rounds of `--alerts` (each runs Alertmanager, then Triage).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Active alerts for the memory comparison of `--alerts`.
+    #[arg(long, default_value_t = 100_000)]
+    active: usize,
 }
 
 fn main() {
@@ -63,6 +76,18 @@ fn main() {
     } else {
         Backend::Sqlite
     };
+    if args.alerts {
+        let settings = alerts::Settings {
+            alertmanager: args.alertmanager.clone(),
+            workers: args.workers,
+            seconds: args.seconds,
+            rounds: args.rounds,
+            active: args.active,
+            rate: args.rate,
+        };
+        alerts::run(&triage, backend, &settings);
+        return;
+    }
     let server = Server::start(&triage, backend);
     if args.console {
         println!("# triage-bench --console ({backend:?})");

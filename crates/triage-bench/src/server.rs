@@ -7,6 +7,8 @@ use std::process::{Child, Command, Stdio};
 
 use triage_testdb::{Backend, TestDb};
 
+use crate::load::Target;
+
 /// The console password of bench@example.com.
 pub const PASSWORD: &str = "bench password 1234";
 
@@ -72,20 +74,34 @@ impl Server {
 
     /// Resident and peak resident memory of the server process (Linux).
     pub fn memory(&self) -> Memory {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        Memory {
-            rss_kib: field("VmRSS:"),
-            peak_kib: field("VmHWM:"),
-        }
+        memory_of(self.child.id())
+    }
+}
+
+impl Target for Server {
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+/// Resident and peak resident memory of process `pid` (Linux).
+pub fn memory_of(pid: u32) -> Memory {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    Memory {
+        rss_kib: field("VmRSS:"),
+        peak_kib: field("VmHWM:"),
     }
 }
 

@@ -10,7 +10,8 @@ use sqlx::{AnyConnection, AssertSqlSafe, Executor, Row};
 
 use crate::db::{Backend, Store};
 use crate::error::{StoreError, StoreResult};
-use crate::sql::{Value, bind_all, placeholders};
+use crate::postgres::is_postgres;
+use crate::sql::{Value, bind_all, placeholders, rows_per_statement};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -190,9 +191,16 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("ends_at", Int),
             ("received_at", Int),
             ("last_seen_at", Int),
-            ("receipts", Int),
             ("silence_id", Int),
             ("raw", Text),
+        ],
+    ),
+    (
+        "alert_groups",
+        &[
+            ("service_id", Int),
+            ("group_key", Text),
+            ("incident_id", Int),
         ],
     ),
     (
@@ -212,6 +220,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
 ];
 
 /// Rows per INSERT statement.
+/// Rows per INSERT into PostgreSQL; SQLite targets take fewer ([`rows_per_statement`]).
 const ROWS_PER_INSERT: usize = 500;
 
 /// How many rows each table holds, in [`TABLES`] order.
@@ -332,6 +341,11 @@ async fn copy_table(
     let list = names.join(", ");
     let select = format!("SELECT {list} FROM {table} ORDER BY {}", names[0]);
     let mut rows = sqlx::query(AssertSqlSafe(select)).fetch(source);
+    let per_insert = if is_postgres(target) {
+        ROWS_PER_INSERT
+    } else {
+        rows_per_statement(columns.len())
+    };
     let mut batch: Vec<Value> = Vec::new();
     let mut in_batch = 0;
     while let Some(row) = rows.try_next().await? {
@@ -342,7 +356,7 @@ async fn copy_table(
             });
         }
         in_batch += 1;
-        if in_batch == ROWS_PER_INSERT {
+        if in_batch == per_insert {
             insert(
                 target,
                 table,

@@ -45,7 +45,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// readers never wait for the writer, enforced foreign keys, and a wait instead of an
 /// error when another process holds the write lock.
 const PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-     PRAGMA synchronous = FULL;";
+     PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;";
 
 /// What [`open`] sets up.
 pub(crate) struct Opened {

@@ -176,13 +176,18 @@ pub fn alerts(alerts: &[Alert]) -> String {
                 a.severity.clone().unwrap_or_else(|| "-".to_string()),
                 a.incident.clone().unwrap_or_else(|| "-".to_string()),
                 when(a.starts_at),
-                a.receipts.to_string(),
+                when(a.last_seen_at),
                 a.summary.clone(),
             ]
         })
         .collect();
     let header = [
-        "STATE", "SEVERITY", "INCIDENT", "STARTED", "RECEIVED", "SUMMARY",
+        "STATE",
+        "SEVERITY",
+        "INCIDENT",
+        "STARTED",
+        "LAST SEEN",
+        "SUMMARY",
     ]
     .map(str::to_string);
     table(&header, &rows)

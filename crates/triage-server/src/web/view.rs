@@ -183,7 +183,7 @@ pub struct AlertLine {
     pub links: Vec<String>,
     pub started: Time,
     pub ended: Option<Time>,
-    pub receipts: i64,
+    pub last_seen: Time,
     /// The silence it fired under.
     pub silence: Option<i64>,
 }
@@ -205,7 +205,7 @@ impl AlertLine {
             links: alert.links.clone(),
             started: Time::new(alert.starts_at),
             ended: alert.ends_at.map(Time::new),
-            receipts: alert.receipts,
+            last_seen: Time::new(alert.last_seen_at),
             silence: alert.silence,
         }
     }

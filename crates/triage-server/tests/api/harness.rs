@@ -226,7 +226,7 @@ impl TestApp {
             "SELECT COUNT(*) FROM incident_services",
             "SELECT COUNT(*) FROM incident_labels",
             "SELECT COUNT(*) FROM alerts",
-            "SELECT CAST(COALESCE(SUM(receipts), 0) AS BIGINT) FROM alerts",
+            "SELECT CAST(COALESCE(SUM(last_seen_at), 0) AS BIGINT) FROM alerts",
             "SELECT COUNT(*) FROM service_changes",
         ]
         .iter()

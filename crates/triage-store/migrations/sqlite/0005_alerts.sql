@@ -45,17 +45,24 @@ CREATE TABLE alerts (
     starts_at      INTEGER NOT NULL,
     ends_at        INTEGER,
     received_at    INTEGER NOT NULL,
+    -- When a sender last said it fires; refreshed at most once a minute.
     last_seen_at   INTEGER NOT NULL,
-    -- How many times senders told us about it (retries and re-notifications included).
-    receipts       INTEGER NOT NULL,
     -- The silence it fired under; such an alert has no incident.
     silence_id     INTEGER REFERENCES silences (id) ON DELETE SET NULL,
     raw            TEXT    NOT NULL
 );
 CREATE UNIQUE INDEX alerts_firing ON alerts (integration_id, dedup_key) WHERE status = 'firing';
 CREATE INDEX alerts_key ON alerts (integration_id, dedup_key, id);
-CREATE INDEX alerts_group ON alerts (service_id, group_key, id);
 CREATE INDEX alerts_incident ON alerts (incident_id, status);
+
+-- Each alert group's incident on a service: where its next new alert goes (or, once
+-- the incident is Done, what flapping reopens).
+CREATE TABLE alert_groups (
+    service_id  INTEGER NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    group_key   TEXT    NOT NULL,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    PRIMARY KEY (service_id, group_key)
+);
 
 -- Change events (deploys, config pushes): context for the service's incidents.
 CREATE TABLE service_changes (

@@ -1,6 +1,7 @@
 //! Alerts from monitoring: taking them in ([`ingest`]) and reading them back, per
 //! incident and per service.
 
+mod delivery;
 mod ingest;
 
 use std::collections::BTreeMap;
@@ -38,9 +39,8 @@ pub struct Alert {
     pub starts_at: Timestamp,
     pub ends_at: Option<Timestamp>,
     pub received_at: Timestamp,
+    /// When a sender last said it fires (refreshed at most once a minute).
     pub last_seen_at: Timestamp,
-    /// How many times senders told Triage about it.
-    pub receipts: i64,
     /// The silence it fired under (it opened no incident).
     pub silence: Option<i64>,
 }
@@ -59,7 +59,7 @@ pub struct ServiceChange {
 
 const ALERT_COLUMNS: &str = "a.id, s.name AS service, g.name AS integration, i.key AS incident, \
      a.dedup_key, a.group_key, a.status, a.severity, a.summary, a.source, a.labels, a.details, \
-     a.links, a.starts_at, a.ends_at, a.received_at, a.last_seen_at, a.receipts, a.silence_id";
+     a.links, a.starts_at, a.ends_at, a.received_at, a.last_seen_at, a.silence_id";
 const ALERT_JOINS: &str = "alerts a JOIN services s ON s.id = a.service_id \
      JOIN integrations g ON g.id = a.integration_id \
      LEFT JOIN incidents i ON i.id = a.incident_id";
@@ -89,7 +89,6 @@ fn alert_from(row: &AnyRow) -> StoreResult<Alert> {
         ends_at: from_db_opt(row.try_get("ends_at")?)?,
         received_at: from_db(row.try_get("received_at")?)?,
         last_seen_at: from_db(row.try_get("last_seen_at")?)?,
-        receipts: row.try_get("receipts")?,
         silence: row.try_get("silence_id")?,
     })
 }

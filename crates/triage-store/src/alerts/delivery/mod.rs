@@ -1,0 +1,604 @@
+//! One delivery from a sender, inside its transaction: what its signals refer to is read
+//! in a few queries for the whole batch ([`lookup`]), each signal is decided in order
+//! against that, and the results are written in batches at the end ([`write`]).
+
+mod lookup;
+mod write;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+use triage_core::alert::silence::all_match;
+use triage_core::alert::{AlertBody, AlertPolicy, AlertSeverity, Signal, SignalAction};
+use triage_core::incident::DetectionSource;
+use triage_core::timeline::EventData;
+use triage_core::workflow::{Category, Goal};
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::incidents::{NewIncident, insert_incident, move_automatically, push_event, push_touch};
+use crate::services::stored_policy;
+use crate::silences::{ActiveSilence, active_silences};
+use crate::sql::Statements;
+use crate::time::{from_db, from_db_opt, to_db};
+
+use super::Outcome;
+use lookup::{stored_alerts, stored_groups};
+
+/// How long after an alert resolved a sender may still retry a notification sent
+/// before: within it, a firing alert with the resolved one's start time is that retry.
+const RETRY_HORIZON_HOURS: i64 = 24;
+
+/// The integration speaking and the service it feeds.
+pub(super) struct Target {
+    pub(super) integration_id: i64,
+    kind: String,
+    integration_name: String,
+    pub(super) service_id: i64,
+    service: String,
+    runbook_url: Option<String>,
+    policy: AlertPolicy,
+}
+
+/// News for one incident gathered over a delivery, written once at the end.
+#[derive(Default)]
+struct News {
+    key: String,
+    fired: Vec<String>,
+    resolved: Vec<String>,
+}
+
+pub(super) async fn load_target(
+    connection: &mut AnyConnection,
+    integration_id: i64,
+) -> StoreResult<Target> {
+    let row = sqlx::query(
+        "SELECT i.kind, i.name AS integration_name, s.id AS service_id, s.name AS service, \
+         s.runbook_url, s.alert_mapping, s.on_resolved, s.flap_window, s.group_by \
+         FROM integrations i JOIN services s ON s.id = i.service_id \
+         WHERE i.id = $1 AND i.revoked_at IS NULL",
+    )
+    .bind(integration_id)
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or_else(|| {
+        StoreError::NotFound(format!("integration {integration_id} is revoked or gone"))
+    })?;
+    let policy = stored_policy(&row)?;
+    Ok(Target {
+        integration_id,
+        kind: row.try_get("kind")?,
+        integration_name: row.try_get("integration_name")?,
+        service_id: row.try_get("service_id")?,
+        service: row.try_get("service")?,
+        runbook_url: row.try_get("runbook_url")?,
+        policy,
+    })
+}
+
+pub(super) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(format!("not serializable: {e}")))
+}
+
+/// A firing alert's free-form parts as stored, serialized before the write so that the
+/// one writer does not spend its time on it.
+pub(super) struct BodyJson {
+    labels: String,
+    details: String,
+    links: String,
+    raw: String,
+}
+
+impl BodyJson {
+    pub(super) fn of(signal: &Signal) -> StoreResult<Option<BodyJson>> {
+        let SignalAction::Fire(body) = &signal.action else {
+            return Ok(None);
+        };
+        Ok(Some(BodyJson {
+            labels: to_json(&body.labels)?,
+            details: to_json(&body.details)?,
+            links: to_json(&body.links)?,
+            raw: to_json(&body.raw)?,
+        }))
+    }
+}
+
+/// How stale `last_seen_at` may get while a sender repeats an alert: a repeat writes
+/// nothing unless the alert's words changed or it was last seen this long ago.
+const SEEN_REFRESH: SignedDuration = SignedDuration::from_secs(60);
+
+/// An alert the delivery knows to be firing: stored already, or about to be inserted.
+struct Known {
+    /// The stored row; none for an alert new in this delivery.
+    id: Option<i64>,
+    /// Index into the delivery's new alerts, for one new in this delivery.
+    pending: Option<usize>,
+    incident_id: Option<i64>,
+    incident_key: Option<String>,
+    summary: String,
+    /// When it was last recorded as seen.
+    last_seen: Timestamp,
+    /// The silence it fired under.
+    silence_id: Option<i64>,
+    /// Its group, level and (for a silenced alert) labels, to find or open its incident
+    /// should its silence end while it fires.
+    group_key: String,
+    severity: Option<AlertSeverity>,
+    labels: Option<BTreeMap<String, String>>,
+}
+
+/// A new alert, inserted when the delivery is flushed.
+struct NewAlert {
+    dedup_key: String,
+    group_key: String,
+    incident_id: Option<i64>,
+    silence_id: Option<i64>,
+    body: AlertBody,
+    json: BodyJson,
+    starts_at: Timestamp,
+    ends_at: Option<Timestamp>,
+}
+
+pub(super) struct Delivery<'s> {
+    store: &'s Store,
+    target: Target,
+    now: Timestamp,
+    /// By incident id, so incidents are changed in one order (no deadlocks).
+    news: BTreeMap<i64, News>,
+    /// Firing alerts by dedup key.
+    known: HashMap<String, Known>,
+    /// `(dedup key, start)` of resolved occurrences, to recognise late retries.
+    resolved_starts: HashSet<(String, i64)>,
+    /// Each group's incident once this delivery has decided it.
+    groups: HashMap<String, (i64, String)>,
+    /// The incidents the delivery's groups had before it.
+    stored_groups: HashMap<String, (i64, String, Category)>,
+    /// Groups this delivery opened an incident for.
+    opened_groups: Vec<(String, i64)>,
+    new_alerts: Vec<NewAlert>,
+    /// Stored alerts said again, last seen long enough ago to record it.
+    seen: Vec<i64>,
+    /// Stored alerts said again in new words.
+    reworded: Vec<(i64, String, BodyJson)>,
+    /// Stored alerts that resolved, with their end.
+    resolved: Vec<(i64, Timestamp)>,
+    /// Silences in force for the service.
+    silences: Vec<ActiveSilence>,
+    /// Stored silenced alerts whose silence has ended: now in an incident.
+    unsilenced: Vec<(i64, i64)>,
+}
+
+impl<'s> Delivery<'s> {
+    /// Reads what the delivery's signals refer to, in a few queries for the whole batch.
+    pub(super) async fn load(
+        store: &'s Store,
+        connection: &mut AnyConnection,
+        target: Target,
+        now: Timestamp,
+        signals: &[Signal],
+    ) -> StoreResult<Delivery<'s>> {
+        let mut keys: Vec<&str> = signals.iter().map(|s| s.dedup_key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut known = HashMap::with_capacity(keys.len());
+        let mut resolved_starts = HashSet::new();
+        // Resolved occurrences matter only while a late retry is plausible.
+        let horizon = to_db(now - SignedDuration::from_hours(RETRY_HORIZON_HOURS));
+        for stored in stored_alerts(connection, target.integration_id, horizon, &keys).await? {
+            if stored.status != "firing" {
+                resolved_starts.insert((stored.dedup_key, stored.starts_at));
+                continue;
+            }
+            let labels = stored
+                .labels
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|e| {
+                    StoreError::Invalid(format!("stored alert labels are unreadable: {e}"))
+                })?;
+            known.insert(
+                stored.dedup_key,
+                Known {
+                    id: Some(stored.id),
+                    pending: None,
+                    incident_id: stored.incident_id,
+                    incident_key: stored.incident_key,
+                    summary: stored.summary,
+                    last_seen: from_db(stored.last_seen_at)?,
+                    silence_id: stored.silence_id,
+                    group_key: stored.group_key,
+                    severity: stored.severity.and_then(|s| AlertSeverity::parse(&s).ok()),
+                    labels,
+                },
+            );
+        }
+        let silences = active_silences(connection, target.service_id, now).await?;
+        // The groups that may get a new alert (or an alert whose silence ended).
+        let mut groups: Vec<String> = signals
+            .iter()
+            .filter_map(
+                |signal| match (&signal.action, known.get(&signal.dedup_key)) {
+                    (SignalAction::Fire(body), None) => {
+                        Some(target.policy.group_key(&signal.group_key, &body.labels))
+                    }
+                    (SignalAction::Fire(_), Some(k)) if k.silence_id.is_some() => {
+                        Some(k.group_key.clone())
+                    }
+                    _ => None,
+                },
+            )
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let stored_groups = stored_groups(connection, target.service_id, &groups).await?;
+        Ok(Delivery {
+            stored_groups,
+            opened_groups: Vec::new(),
+            store,
+            target,
+            now,
+            silences,
+            unsilenced: Vec::new(),
+            news: BTreeMap::new(),
+            known,
+            resolved_starts,
+            groups: HashMap::new(),
+            new_alerts: Vec::new(),
+            seen: Vec::new(),
+            reworded: Vec::new(),
+            resolved: Vec::new(),
+        })
+    }
+
+    pub(super) async fn apply(
+        &mut self,
+        connection: &mut AnyConnection,
+        signal: Signal,
+        json: Option<BodyJson>,
+    ) -> StoreResult<Outcome> {
+        match (signal.action, json) {
+            (SignalAction::Fire(body), Some(json)) => {
+                if let Some(outcome) = self.unsilence(connection, &signal.dedup_key).await? {
+                    return Ok(outcome);
+                }
+                if let Some(known) = self.known.get_mut(&signal.dedup_key) {
+                    if let Some(id) = known.id {
+                        if known.summary != body.summary {
+                            known.summary = body.summary.clone();
+                            self.reworded.push((id, body.summary, json));
+                        }
+                        if self.now.duration_since(known.last_seen) >= SEEN_REFRESH {
+                            known.last_seen = self.now;
+                            self.seen.push(id);
+                        }
+                    }
+                    return Ok(Outcome::Repeated {
+                        incident: known.incident_key.clone(),
+                    });
+                }
+                self.fire(connection, signal.dedup_key, &signal.group_key, body, json)
+                    .await
+            }
+            (SignalAction::Fire(_), None) => Err(StoreError::Invalid(
+                "a firing alert came without its stored form".to_string(),
+            )),
+            (SignalAction::Resolve { ends_at }, _) => {
+                let Some(known) = self.known.remove(&signal.dedup_key) else {
+                    return Ok(Outcome::Ignored);
+                };
+                let ends_at = ends_at.unwrap_or(self.now).min(self.now);
+                match (known.id, known.pending) {
+                    (Some(id), _) => self.resolved.push((id, ends_at)),
+                    (None, Some(index)) => self.new_alerts[index].ends_at = Some(ends_at),
+                    (None, None) => {}
+                }
+                if let (Some(id), Some(key)) = (known.incident_id, &known.incident_key) {
+                    self.news_for(id, key).resolved.push(known.summary.clone());
+                }
+                Ok(Outcome::Resolved {
+                    incident: known.incident_key,
+                })
+            }
+            (SignalAction::Acknowledge, _) => {
+                let Some(Known {
+                    incident_id: Some(id),
+                    incident_key: Some(key),
+                    ..
+                }) = self.known.get(&signal.dedup_key)
+                else {
+                    return Ok(Outcome::Ignored);
+                };
+                let (id, key) = (*id, key.clone());
+                let newly: Option<i64> = sqlx::query_scalar(
+                    "UPDATE incidents SET acknowledged_at = $1 \
+                     WHERE id = $2 AND acknowledged_at IS NULL RETURNING id",
+                )
+                .bind(to_db(self.now))
+                .bind(id)
+                .fetch_optional(&mut *connection)
+                .await?;
+                if newly.is_none() {
+                    return Ok(Outcome::Ignored);
+                }
+                let mut statements = Statements::default();
+                let event = EventData::Acknowledged {
+                    via: Some(self.target.kind.clone()),
+                };
+                push_event(&mut statements, id, None, self.now, &event)?;
+                push_touch(&mut statements, id, self.now);
+                statements.execute(connection).await?;
+                Ok(Outcome::Acknowledged { incident: key })
+            }
+        }
+    }
+
+    /// The silence in force that covers alerts with these labels.
+    fn silenced_by(&self, labels: &BTreeMap<String, String>) -> Option<i64> {
+        self.silences
+            .iter()
+            .find(|s| all_match(&s.matchers, labels))
+            .map(|s| s.id)
+    }
+
+    /// A stored alert that fired under a silence which no longer covers it goes to its
+    /// group's incident now, as if it had just fired.
+    async fn unsilence(
+        &mut self,
+        connection: &mut AnyConnection,
+        dedup_key: &str,
+    ) -> StoreResult<Option<Outcome>> {
+        let Some(known) = self.known.get(dedup_key) else {
+            return Ok(None);
+        };
+        let (Some(id), Some(_)) = (known.id, known.silence_id) else {
+            return Ok(None);
+        };
+        let labels = known.labels.clone().unwrap_or_default();
+        if self.silenced_by(&labels).is_some() {
+            return Ok(None);
+        }
+        let (group_key, summary) = (known.group_key.clone(), known.summary.clone());
+        let body = AlertBody {
+            summary: summary.clone(),
+            source: self.target.kind.clone(),
+            severity: known.severity,
+            labels,
+            details: serde_json::Map::new(),
+            links: Vec::new(),
+            starts_at: None,
+            raw: serde_json::Value::Null,
+        };
+        let (incident_id, key, outcome) = self
+            .incident_for(connection, &group_key, &body, self.now)
+            .await?;
+        self.unsilenced.push((id, incident_id));
+        self.news_for(incident_id, &key).fired.push(summary);
+        if let Some(known) = self.known.get_mut(dedup_key) {
+            known.incident_id = Some(incident_id);
+            known.incident_key = Some(key);
+            known.silence_id = None;
+        }
+        Ok(Some(outcome))
+    }
+
+    /// The incident for a group: this delivery's decision, or a new one.
+    async fn incident_for(
+        &mut self,
+        connection: &mut AnyConnection,
+        group_key: &str,
+        body: &AlertBody,
+        starts_at: Timestamp,
+    ) -> StoreResult<(i64, String, Outcome)> {
+        if let Some((id, key)) = self.groups.get(group_key) {
+            return Ok((
+                *id,
+                key.clone(),
+                Outcome::Attached {
+                    incident: key.clone(),
+                },
+            ));
+        }
+        let decided = self.decide(connection, group_key, body, starts_at).await?;
+        self.groups
+            .insert(group_key.to_string(), (decided.0, decided.1.clone()));
+        if matches!(decided.2, Outcome::Opened { .. }) {
+            self.opened_groups.push((group_key.to_string(), decided.0));
+        }
+        Ok(decided)
+    }
+
+    /// A new alert: into its group's incident, a reopened one, or a new one.
+    async fn fire(
+        &mut self,
+        connection: &mut AnyConnection,
+        dedup_key: String,
+        sender_group: &str,
+        body: AlertBody,
+        json: BodyJson,
+    ) -> StoreResult<Outcome> {
+        let starts_at = body.starts_at.unwrap_or(self.now).min(self.now);
+        if body.starts_at.is_some()
+            && self
+                .resolved_starts
+                .contains(&(dedup_key.clone(), to_db(starts_at)))
+        {
+            // A late retry of a notification sent before the alert resolved.
+            return Ok(Outcome::Ignored);
+        }
+        let group_key = self.target.policy.group_key(sender_group, &body.labels);
+        let silence_id = self.silenced_by(&body.labels);
+        let (incident_id, key, outcome) = match silence_id {
+            Some(silence) => (None, None, Outcome::Silenced { silence }),
+            None => {
+                let (id, key, outcome) = self
+                    .incident_for(connection, &group_key, &body, starts_at)
+                    .await?;
+                self.news_for(id, &key).fired.push(body.summary.clone());
+                (Some(id), Some(key), outcome)
+            }
+        };
+        self.known.insert(
+            dedup_key.clone(),
+            Known {
+                id: None,
+                pending: Some(self.new_alerts.len()),
+                incident_id,
+                incident_key: key,
+                summary: body.summary.clone(),
+                silence_id,
+                group_key: group_key.clone(),
+                severity: body.severity,
+                last_seen: self.now,
+                labels: silence_id.map(|_| body.labels.clone()),
+            },
+        );
+        self.new_alerts.push(NewAlert {
+            dedup_key,
+            group_key,
+            incident_id,
+            silence_id,
+            body,
+            json,
+            starts_at,
+            ends_at: None,
+        });
+        Ok(outcome)
+    }
+
+    /// The incident a group's first new alert of the delivery goes to.
+    async fn decide(
+        &self,
+        connection: &mut AnyConnection,
+        group_key: &str,
+        body: &AlertBody,
+        starts_at: Timestamp,
+    ) -> StoreResult<(i64, String, Outcome)> {
+        Ok(match self.group_incident(connection, group_key).await? {
+            Some((id, key, Category::Done, last_end)) => {
+                if self.flapping(last_end)
+                    && move_automatically(
+                        connection,
+                        self.store.workflow(),
+                        &key,
+                        Goal::Reopened,
+                        "its alerts fire again",
+                        self.now,
+                    )
+                    .await?
+                {
+                    (id, key.clone(), Outcome::Reopened { incident: key })
+                } else {
+                    self.open(connection, body, starts_at).await?
+                }
+            }
+            Some((id, key, _, _)) => (id, key.clone(), Outcome::Attached { incident: key }),
+            None => self.open(connection, body, starts_at).await?,
+        })
+    }
+
+    /// The incident the group had before this delivery, its category, and (for a Done
+    /// incident, where flapping matters) when its alerts last ended.
+    async fn group_incident(
+        &self,
+        connection: &mut AnyConnection,
+        group_key: &str,
+    ) -> StoreResult<Option<(i64, String, Category, Option<Timestamp>)>> {
+        let Some((id, key, category)) = self.stored_groups.get(group_key).cloned() else {
+            return Ok(None);
+        };
+        let last_end = if category == Category::Done {
+            let end: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(ends_at) FROM alerts WHERE incident_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *connection)
+                    .await?;
+            from_db_opt(end)?
+        } else {
+            None
+        };
+        Ok(Some((id, key, category, last_end)))
+    }
+
+    fn flapping(&self, last_end: Option<Timestamp>) -> bool {
+        let window = SignedDuration::from_secs(self.target.policy.flap_window);
+        last_end.is_some_and(|end| self.now.duration_since(end) <= window)
+    }
+
+    /// Opens an incident for a new alert.
+    async fn open(
+        &self,
+        connection: &mut AnyConnection,
+        body: &AlertBody,
+        starts_at: Timestamp,
+    ) -> StoreResult<(i64, String, Outcome)> {
+        let (priority, severity) = self.target.policy.incident_levels(body.severity);
+        let new = NewIncident {
+            summary: body.summary.clone(),
+            description: self.description(body),
+            priority: Some(priority),
+            severity: Some(severity),
+            assignee: None,
+            services: vec![self.target.service.clone()],
+            labels: Vec::new(),
+            detection_source: DetectionSource::Monitoring,
+            detected_at: Some(starts_at),
+        };
+        let store = self.store;
+        let id = insert_incident(
+            connection,
+            store.key_prefix(),
+            store.workflow(),
+            &new,
+            None,
+            self.now,
+        )
+        .await?;
+        let key: String = sqlx::query_scalar("SELECT key FROM incidents WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *connection)
+            .await?;
+        Ok((id, key.clone(), Outcome::Opened { incident: key }))
+    }
+
+    /// What an incident opened by an alert says about it.
+    fn description(&self, body: &AlertBody) -> String {
+        let target = &self.target;
+        let mut text = format!(
+            "Opened by the {} integration '{}' of service {} (source: {}).\n",
+            target.kind, target.integration_name, target.service, body.source
+        );
+        if let Some(runbook) = &target.runbook_url {
+            text.push_str(&format!("Runbook: {runbook}\n"));
+        }
+        if !body.labels.is_empty() {
+            let labels: Vec<String> = body
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            text.push_str(&format!("Labels: {}\n", labels.join(", ")));
+        }
+        for (name, value) in &body.details {
+            let value = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text.push_str(&format!("{name}: {value}\n"));
+        }
+        for link in &body.links {
+            text.push_str(&format!("Link: {link}\n"));
+        }
+        text.chars()
+            .take(triage_core::incident::TEXT_MAX_CHARS)
+            .collect()
+    }
+
+    fn news_for(&mut self, incident_id: i64, key: &str) -> &mut News {
+        self.news.entry(incident_id).or_insert_with(|| News {
+            key: key.to_string(),
+            ..News::default()
+        })
+    }
+}

@@ -1,0 +1,194 @@
+//! Writing a delivery's results: its new alerts, repeats and resolutions in batched
+//! statements, then one timeline entry per kind of news per incident, and the service's
+//! move for incidents whose every alert has resolved.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+use triage_core::alert::OnResolved;
+use triage_core::timeline::{EventData, SUMMARIES_LISTED};
+use triage_core::workflow::Goal;
+
+use crate::error::StoreResult;
+use crate::incidents::{move_automatically, push_event, push_touch};
+use crate::sql::{Statements, Value, bind_all, placeholders, rows_per_statement};
+use crate::time::to_db;
+
+use super::Delivery;
+
+impl Delivery<'_> {
+    /// Writes the delivery's alerts: new ones, repeats, new words, resolutions.
+    pub(in crate::alerts) async fn flush(
+        &mut self,
+        connection: &mut AnyConnection,
+    ) -> StoreResult<()> {
+        const COLUMNS: usize = 18;
+        for chunk in self.new_alerts.chunks(rows_per_statement(COLUMNS)) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| format!("({})", placeholders(row * COLUMNS + 1, COLUMNS)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO alerts (integration_id, service_id, incident_id, dedup_key, \
+                 group_key, status, severity, summary, source, labels, details, links, \
+                 starts_at, ends_at, received_at, last_seen_at, silence_id, raw) \
+                 VALUES {}",
+                rows.join(", ")
+            );
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLUMNS);
+            for alert in chunk {
+                let status = if alert.ends_at.is_some() {
+                    "resolved"
+                } else {
+                    "firing"
+                };
+                values.extend([
+                    self.target.integration_id.into(),
+                    self.target.service_id.into(),
+                    alert.incident_id.into(),
+                    alert.dedup_key.as_str().into(),
+                    alert.group_key.as_str().into(),
+                    status.into(),
+                    alert.body.severity.map(|s| s.as_str().to_string()).into(),
+                    alert.body.summary.as_str().into(),
+                    alert.body.source.as_str().into(),
+                    alert.json.labels.as_str().into(),
+                    alert.json.details.as_str().into(),
+                    alert.json.links.as_str().into(),
+                    to_db(alert.starts_at).into(),
+                    alert.ends_at.map(to_db).into(),
+                    to_db(self.now).into(),
+                    to_db(self.now).into(),
+                    alert.silence_id.into(),
+                    alert.json.raw.as_str().into(),
+                ]);
+            }
+            bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+                .execute(&mut *connection)
+                .await?;
+        }
+        for chunk in self.opened_groups.chunks(rows_per_statement(2)) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| format!("($1, {})", placeholders(row * 2 + 2, 2)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO alert_groups (service_id, group_key, incident_id) VALUES {} \
+                 ON CONFLICT (service_id, group_key) DO UPDATE SET incident_id = excluded.incident_id",
+                rows.join(", ")
+            );
+            let mut values: Vec<Value> = vec![self.target.service_id.into()];
+            for (group, incident) in chunk {
+                values.push(group.as_str().into());
+                values.push((*incident).into());
+            }
+            bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+                .execute(&mut *connection)
+                .await?;
+        }
+        for chunk in self.seen.chunks(rows_per_statement(1)) {
+            let sql = format!(
+                "UPDATE alerts SET last_seen_at = $1 WHERE id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut values: Vec<Value> = vec![to_db(self.now).into()];
+            values.extend(chunk.iter().map(|id| Value::from(*id)));
+            bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+                .execute(&mut *connection)
+                .await?;
+        }
+        let mut statements = Statements::default();
+        for (id, summary, json) in &self.reworded {
+            statements.push(
+                "UPDATE alerts SET summary = $1, details = $2, links = $3, raw = $4, \
+                 last_seen_at = $5 WHERE id = $6",
+                vec![
+                    summary.as_str().into(),
+                    json.details.as_str().into(),
+                    json.links.as_str().into(),
+                    json.raw.as_str().into(),
+                    to_db(self.now).into(),
+                    (*id).into(),
+                ],
+            );
+        }
+        for (id, incident_id) in &self.unsilenced {
+            statements.push(
+                "UPDATE alerts SET incident_id = $1, silence_id = NULL, last_seen_at = $2 \
+                 WHERE id = $3",
+                vec![(*incident_id).into(), to_db(self.now).into(), (*id).into()],
+            );
+        }
+        for (id, ends_at) in &self.resolved {
+            statements.push(
+                "UPDATE alerts SET status = 'resolved', ends_at = $1, last_seen_at = $2 \
+                 WHERE id = $3",
+                vec![to_db(*ends_at).into(), to_db(self.now).into(), (*id).into()],
+            );
+        }
+        statements.execute(connection).await
+    }
+
+    /// One timeline entry per kind of news per incident, and the policy's move for
+    /// incidents whose every alert has resolved.
+    pub(in crate::alerts) async fn finish(self, connection: &mut AnyConnection) -> StoreResult<()> {
+        let mut settled = Vec::new();
+        let mut statements = Statements::default();
+        let mut firing_left: HashMap<i64, i64> = HashMap::new();
+        for (id, news) in &self.news {
+            if !news.resolved.is_empty() {
+                let left: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM alerts WHERE incident_id = $1 AND status = 'firing'",
+                )
+                .bind(*id)
+                .fetch_one(&mut *connection)
+                .await?;
+                firing_left.insert(*id, left);
+            }
+        }
+        for (id, news) in &self.news {
+            if !news.fired.is_empty() {
+                let event = EventData::AlertsFired {
+                    source: self.target.kind.clone(),
+                    count: news.fired.len() as u64,
+                    summaries: news.fired.iter().take(SUMMARIES_LISTED).cloned().collect(),
+                };
+                push_event(&mut statements, *id, None, self.now, &event)?;
+            }
+            if let Some(left) = firing_left.get(id) {
+                let event = EventData::AlertsResolved {
+                    source: self.target.kind.clone(),
+                    count: news.resolved.len() as u64,
+                    summaries: news
+                        .resolved
+                        .iter()
+                        .take(SUMMARIES_LISTED)
+                        .cloned()
+                        .collect(),
+                    still_firing: u64::try_from(*left).unwrap_or(0),
+                };
+                push_event(&mut statements, *id, None, self.now, &event)?;
+                if *left == 0 {
+                    settled.push(news.key.clone());
+                }
+            }
+            push_touch(&mut statements, *id, self.now);
+        }
+        statements.execute(connection).await?;
+        let goal = match self.target.policy.on_resolved {
+            OnResolved::Leave => return Ok(()),
+            OnResolved::Monitoring => Goal::Monitoring,
+            OnResolved::Resolve => Goal::Resolved,
+        };
+        for key in settled {
+            move_automatically(
+                connection,
+                self.store.workflow(),
+                &key,
+                goal,
+                "every alert has resolved",
+                self.now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
