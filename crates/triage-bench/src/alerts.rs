@@ -163,20 +163,29 @@ impl Stream {
     }
 }
 
-/// `seconds` of the stream against `target` at `path`; answers request statistics.
-fn blast(target: &impl Target, path: &str, settings: &Settings, round: usize) -> Stats {
-    let streams: Vec<std::sync::Mutex<Stream>> = (0..settings.workers)
+/// A round's stream, made before it is sent so that making it costs the servers nothing:
+/// each worker's batches, enough for `seconds` at up to 60,000 alerts/s (a worker that
+/// runs out starts its list again).
+fn stream(settings: &Settings, round: usize) -> Vec<Vec<String>> {
+    let per_worker =
+        (60_000 * settings.seconds as usize / BATCH / settings.workers.max(1)).max(100);
+    (0..settings.workers)
         .map(|w| {
-            std::sync::Mutex::new(Stream::new(w + round * 1_000, settings.workers * 1_000, 20))
+            let mut stream = Stream::new(w + round * 1_000, settings.workers * 1_000, 20);
+            (0..per_worker).map(|_| stream.batch()).collect()
         })
-        .collect();
+        .collect()
+}
+
+/// `seconds` of `batches` against `target` at `path`; answers request statistics.
+fn blast(target: &impl Target, path: &str, settings: &Settings, batches: &[Vec<String>]) -> Stats {
     closed_loop(
         target,
         settings.workers,
         Duration::from_secs(settings.seconds),
-        |client, worker, _| {
-            let body = streams[worker].lock().expect("a stream").batch();
-            match client.post_text(path, &body) {
+        |client, worker, n| {
+            let mine = &batches[worker];
+            match client.post_text(path, &mine[n % mine.len()]) {
                 200 => Ok(()),
                 status => Err(status),
             }
@@ -201,8 +210,9 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
     println!("|---|---|---|---|---|---|");
     let mut ratios = Vec::new();
     for round in 0..settings.rounds {
-        let theirs = blast(&alertmanager, "/api/v2/alerts", settings, round);
-        let ours = blast(&server, &path, settings, round);
+        let batches = stream(settings, round);
+        let theirs = blast(&alertmanager, "/api/v2/alerts", settings, &batches);
+        let ours = blast(&server, &path, settings, &batches);
         for (name, stats) in [("Alertmanager", &theirs), ("Triage", &ours)] {
             println!(
                 "| {} | {name} | {:.0} | {:.2} | {:.2} | {} |",

@@ -70,18 +70,22 @@ pub(crate) fn is_postgres(connection: &AnyConnection) -> bool {
     connection.backend_name() == "PostgreSQL"
 }
 
-/// Locks a service until the transaction ends: alerts for one service are taken in one
-/// at a time across instances, so two deliveries for one group cannot both open an
-/// incident. SQLite's one writer does that by itself.
-pub(crate) async fn lock_service(
+/// Locks the service an integration feeds until the transaction ends: alerts for one
+/// service are taken in one at a time across instances, so two deliveries for one group
+/// cannot both open an incident, nor one alert fire twice. SQLite's one writer does that
+/// by itself.
+pub(crate) async fn lock_integration_service(
     connection: &mut AnyConnection,
-    service_id: i64,
+    integration_id: i64,
 ) -> StoreResult<()> {
     if is_postgres(connection) {
-        sqlx::query("SELECT id FROM services WHERE id = $1 FOR UPDATE")
-            .bind(service_id)
-            .execute(&mut *connection)
-            .await?;
+        sqlx::query(
+            "SELECT s.id FROM services s JOIN integrations i ON i.service_id = s.id \
+             WHERE i.id = $1 FOR UPDATE OF s",
+        )
+        .bind(integration_id)
+        .execute(&mut *connection)
+        .await?;
     }
     Ok(())
 }

@@ -85,31 +85,17 @@ async fn load(connection: &mut AnyConnection, id: i64, now: Timestamp) -> StoreR
     silence_from(&row, now)
 }
 
-/// The silences in force at `now` for a service (its own and those for every service).
-pub(crate) async fn active_silences(
-    connection: &mut AnyConnection,
-    service_id: i64,
-    now: Timestamp,
-) -> StoreResult<Vec<ActiveSilence>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, matchers FROM silences WHERE ends_at > $1 AND starts_at <= $1 \
-         AND (service_id IS NULL OR service_id = $2) ORDER BY id",
-    )
-    .bind(to_db(now))
-    .bind(service_id)
-    .fetch_all(&mut *connection)
-    .await?;
-    rows.into_iter()
-        .map(|(id, text)| {
-            let texts: Vec<String> = serde_json::from_str(&text)
-                .map_err(|e| StoreError::Invalid(format!("stored matchers are unreadable: {e}")))?;
-            let matchers = texts
-                .iter()
-                .map(|t| Matcher::parse(t).map_err(|e| StoreError::Invalid(e.to_string())))
-                .collect::<StoreResult<Vec<_>>>()?;
-            Ok(ActiveSilence { id, matchers })
-        })
-        .collect()
+impl ActiveSilence {
+    /// A silence in force, from its id and stored matchers (a JSON array of text).
+    pub(crate) fn read(id: i64, matchers: &str) -> StoreResult<ActiveSilence> {
+        let texts: Vec<String> = serde_json::from_str(matchers)
+            .map_err(|e| StoreError::Invalid(format!("stored matchers are unreadable: {e}")))?;
+        let matchers = texts
+            .iter()
+            .map(|t| Matcher::parse(t).map_err(|e| StoreError::Invalid(e.to_string())))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(ActiveSilence { id, matchers })
+    }
 }
 
 impl Store {

@@ -1,6 +1,6 @@
 //! SQL building blocks shared by the queries: parameter values of mixed types, and
 //! [`Statements`], which gathers the statements of one write and sends them to SQLite in
-//! a single round trip.
+//! as few round trips as their size allows (usually one).
 //!
 //! On SQLite every round trip is a hand-off to the connection's worker thread and back;
 //! a write that needs six statements and sends them one by one spends most of its time
@@ -80,8 +80,7 @@ impl Statements {
     /// Runs every statement, in order.
     pub async fn execute(self, connection: &mut AnyConnection) -> StoreResult<()> {
         if !is_postgres(connection) {
-            let (sql, values) = self.joined();
-            if !sql.is_empty() {
+            for (sql, values) in self.joined() {
                 bind_all(sqlx::query(AssertSqlSafe(sql)), values)
                     .execute(&mut *connection)
                     .await?;
@@ -96,18 +95,27 @@ impl Statements {
         Ok(())
     }
 
-    /// One multi-statement query, its placeholders numbered through.
-    fn joined(self) -> (String, Vec<Value>) {
+    /// Multi-statement queries, their placeholders numbered through, each carrying about
+    /// [`MAX_PARAMETERS`] values at most: the driver binds every statement of a query
+    /// against the highest placeholder number in it, so one huge query would bind in n².
+    fn joined(self) -> Vec<(String, Vec<Value>)> {
+        let mut queries = Vec::new();
         let mut sql = String::new();
-        let mut all = Vec::new();
+        let mut all: Vec<Value> = Vec::new();
         for (statement, values) in self.statements {
+            if !sql.is_empty() && all.len() + values.len() > MAX_PARAMETERS {
+                queries.push((std::mem::take(&mut sql), std::mem::take(&mut all)));
+            }
             if !sql.is_empty() {
                 sql.push_str(";\n");
             }
             sql.push_str(&renumber(&statement, all.len()));
             all.extend(values);
         }
-        (sql, all)
+        if !sql.is_empty() {
+            queries.push((sql, all));
+        }
+        queries
     }
 }
 
@@ -170,12 +178,38 @@ mod tests {
             "INSERT INTO e VALUES ($1, $2, $1)",
             vec!["x".into(), 3.into()],
         );
-        let (sql, values) = statements.joined();
+        let joined = statements.joined();
+        assert_eq!(joined.len(), 1);
+        let (sql, values) = &joined[0];
         assert_eq!(
             sql,
             "UPDATE t SET a = $1 WHERE id = $2;\nINSERT INTO e VALUES ($3, $4, $3)"
         );
         assert_eq!(values.len(), 4);
+    }
+
+    #[test]
+    fn large_writes_are_split_into_bounded_queries() {
+        let mut statements = Statements::default();
+        for n in 0..100 {
+            statements.push(
+                "INSERT INTO t VALUES ($1, $2, $3)",
+                vec![n.into(), n.into(), n.into()],
+            );
+        }
+        let joined = statements.joined();
+        assert_eq!(joined.len(), 2);
+        assert!(
+            joined
+                .iter()
+                .all(|(_, values)| values.len() <= MAX_PARAMETERS)
+        );
+        // Each query numbers its placeholders from 1.
+        assert!(
+            joined[1]
+                .0
+                .starts_with("INSERT INTO t VALUES ($1, $2, $3);")
+        );
     }
 
     #[test]

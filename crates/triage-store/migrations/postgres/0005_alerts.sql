@@ -51,7 +51,9 @@ CREATE TABLE alerts (
     silence_id     BIGINT REFERENCES silences (id) ON DELETE SET NULL,
     raw            TEXT    NOT NULL
 );
-CREATE UNIQUE INDEX alerts_firing ON alerts (integration_id, dedup_key) WHERE status = 'firing';
+-- One index finds an alert by its key, firing or not. At most one occurrence of a key
+-- fires at a time: deliveries for a service are taken in one at a time (the one writer
+-- on SQLite, a lock on the service row on PostgreSQL) and each checks before it inserts.
 CREATE INDEX alerts_key ON alerts (integration_id, dedup_key, id);
 CREATE INDEX alerts_incident ON alerts (incident_id, status);
 

@@ -12,7 +12,6 @@ use triage_core::alert::pagerduty::ChangeEvent;
 
 use crate::db::Store;
 use crate::error::StoreResult;
-use crate::postgres::lock_service;
 use crate::time::to_db;
 
 use super::delivery::{BodyJson, Delivery, load_target, to_json};
@@ -72,15 +71,12 @@ impl Store {
         let store = self.clone();
         self.write(move |connection| {
             Box::pin(async move {
-                let target = load_target(connection, integration_id).await?;
-                lock_service(connection, target.service_id).await?;
                 let mut delivery =
-                    Delivery::load(&store, connection, target, now, &signals).await?;
+                    Delivery::load(&store, connection, integration_id, now, &signals).await?;
                 let mut outcomes = Vec::with_capacity(signals.len());
                 for (signal, json) in signals.into_iter().zip(bodies) {
                     outcomes.push(delivery.apply(connection, signal, json).await?);
                 }
-                delivery.flush(connection).await?;
                 delivery.finish(connection).await?;
                 Ok(outcomes)
             })
@@ -97,7 +93,7 @@ impl Store {
     ) -> StoreResult<()> {
         self.write(move |connection| {
             Box::pin(async move {
-                let target = load_target(connection, integration_id).await?;
+                let target = load_target(connection, integration_id, now).await?;
                 sqlx::query(
                     "INSERT INTO service_changes (service_id, integration_id, summary, source, at, \
                      details, links, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

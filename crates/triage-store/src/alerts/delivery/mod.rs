@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use triage_core::alert::silence::all_match;
 use triage_core::alert::{AlertBody, AlertPolicy, AlertSeverity, Signal, SignalAction};
 use triage_core::incident::DetectionSource;
@@ -19,13 +19,13 @@ use triage_core::workflow::{Category, Goal};
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::{NewIncident, insert_incident, move_automatically, push_event, push_touch};
-use crate::services::stored_policy;
-use crate::silences::{ActiveSilence, active_silences};
+use crate::postgres::lock_integration_service;
+use crate::silences::ActiveSilence;
 use crate::sql::Statements;
 use crate::time::{from_db, from_db_opt, to_db};
 
 use super::Outcome;
-use lookup::{stored_alerts, stored_groups};
+use lookup::{TargetRow, context, stored_groups};
 
 /// How long after an alert resolved a sender may still retry a notification sent
 /// before: within it, a firing alert with the resolved one's start time is that retry.
@@ -50,32 +50,38 @@ struct News {
     resolved: Vec<String>,
 }
 
+impl Target {
+    fn new(integration_id: i64, row: Option<TargetRow>) -> StoreResult<Target> {
+        let row = row.ok_or_else(|| {
+            StoreError::NotFound(format!("integration {integration_id} is revoked or gone"))
+        })?;
+        let policy = AlertPolicy::parse(
+            &row.alert_mapping,
+            &row.on_resolved,
+            row.flap_window,
+            &row.group_by,
+        )
+        .map_err(|e| StoreError::Invalid(format!("the service's stored alert policy: {e}")))?;
+        Ok(Target {
+            integration_id,
+            kind: row.kind,
+            integration_name: row.integration_name,
+            service_id: row.service_id,
+            service: row.service,
+            runbook_url: row.runbook_url,
+            policy,
+        })
+    }
+}
+
+/// The live integration `integration_id` and the service it feeds.
 pub(super) async fn load_target(
     connection: &mut AnyConnection,
     integration_id: i64,
+    now: Timestamp,
 ) -> StoreResult<Target> {
-    let row = sqlx::query(
-        "SELECT i.kind, i.name AS integration_name, s.id AS service_id, s.name AS service, \
-         s.runbook_url, s.alert_mapping, s.on_resolved, s.flap_window, s.group_by \
-         FROM integrations i JOIN services s ON s.id = i.service_id \
-         WHERE i.id = $1 AND i.revoked_at IS NULL",
-    )
-    .bind(integration_id)
-    .fetch_optional(&mut *connection)
-    .await?
-    .ok_or_else(|| {
-        StoreError::NotFound(format!("integration {integration_id} is revoked or gone"))
-    })?;
-    let policy = stored_policy(&row)?;
-    Ok(Target {
-        integration_id,
-        kind: row.try_get("kind")?,
-        integration_name: row.try_get("integration_name")?,
-        service_id: row.try_get("service_id")?,
-        service: row.try_get("service")?,
-        runbook_url: row.try_get("runbook_url")?,
-        policy,
-    })
+    let found = context(connection, integration_id, to_db(now), to_db(now), &[]).await?;
+    Target::new(integration_id, found.target)
 }
 
 pub(super) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
@@ -175,10 +181,11 @@ impl<'s> Delivery<'s> {
     pub(super) async fn load(
         store: &'s Store,
         connection: &mut AnyConnection,
-        target: Target,
+        integration_id: i64,
         now: Timestamp,
         signals: &[Signal],
     ) -> StoreResult<Delivery<'s>> {
+        lock_integration_service(connection, integration_id).await?;
         let mut keys: Vec<&str> = signals.iter().map(|s| s.dedup_key.as_str()).collect();
         keys.sort_unstable();
         keys.dedup();
@@ -186,7 +193,14 @@ impl<'s> Delivery<'s> {
         let mut resolved_starts = HashSet::new();
         // Resolved occurrences matter only while a late retry is plausible.
         let horizon = to_db(now - SignedDuration::from_hours(RETRY_HORIZON_HOURS));
-        for stored in stored_alerts(connection, target.integration_id, horizon, &keys).await? {
+        let found = context(connection, integration_id, to_db(now), horizon, &keys).await?;
+        let target = Target::new(integration_id, found.target)?;
+        let silences = found
+            .silences
+            .iter()
+            .map(|s| ActiveSilence::read(s.id, &s.matchers))
+            .collect::<StoreResult<Vec<_>>>()?;
+        for stored in found.alerts {
             if stored.status != "firing" {
                 resolved_starts.insert((stored.dedup_key, stored.starts_at));
                 continue;
@@ -214,7 +228,6 @@ impl<'s> Delivery<'s> {
                 },
             );
         }
-        let silences = active_silences(connection, target.service_id, now).await?;
         // The groups that may get a new alert (or an alert whose silence ended).
         let mut groups: Vec<String> = signals
             .iter()

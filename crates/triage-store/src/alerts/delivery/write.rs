@@ -4,25 +4,24 @@
 
 use std::collections::HashMap;
 
-use sqlx::{AnyConnection, AssertSqlSafe};
+use sqlx::AnyConnection;
 use triage_core::alert::OnResolved;
 use triage_core::timeline::{EventData, SUMMARIES_LISTED};
 use triage_core::workflow::Goal;
 
 use crate::error::StoreResult;
 use crate::incidents::{move_automatically, push_event, push_touch};
-use crate::sql::{Statements, Value, bind_all, placeholders, rows_per_statement};
+use crate::sql::{Statements, Value, placeholders, rows_per_statement};
 use crate::time::to_db;
 
 use super::Delivery;
 
 impl Delivery<'_> {
-    /// Writes the delivery's alerts: new ones, repeats, new words, resolutions.
-    pub(in crate::alerts) async fn flush(
-        &mut self,
-        connection: &mut AnyConnection,
-    ) -> StoreResult<()> {
+    /// The statements that write the delivery's alerts: new ones, repeats, new words,
+    /// resolutions. They run with the timeline's, in as few round trips as may be.
+    pub(in crate::alerts) fn alert_writes(&self) -> StoreResult<Statements> {
         const COLUMNS: usize = 18;
+        let mut statements = Statements::default();
         for chunk in self.new_alerts.chunks(rows_per_statement(COLUMNS)) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|row| format!("({})", placeholders(row * COLUMNS + 1, COLUMNS)))
@@ -62,9 +61,7 @@ impl Delivery<'_> {
                     alert.json.raw.as_str().into(),
                 ]);
             }
-            bind_all(sqlx::query(AssertSqlSafe(sql)), values)
-                .execute(&mut *connection)
-                .await?;
+            statements.push(&sql, values);
         }
         for chunk in self.opened_groups.chunks(rows_per_statement(2)) {
             let rows: Vec<String> = (0..chunk.len())
@@ -80,9 +77,7 @@ impl Delivery<'_> {
                 values.push(group.as_str().into());
                 values.push((*incident).into());
             }
-            bind_all(sqlx::query(AssertSqlSafe(sql)), values)
-                .execute(&mut *connection)
-                .await?;
+            statements.push(&sql, values);
         }
         for chunk in self.seen.chunks(rows_per_statement(1)) {
             let sql = format!(
@@ -91,11 +86,8 @@ impl Delivery<'_> {
             );
             let mut values: Vec<Value> = vec![to_db(self.now).into()];
             values.extend(chunk.iter().map(|id| Value::from(*id)));
-            bind_all(sqlx::query(AssertSqlSafe(sql)), values)
-                .execute(&mut *connection)
-                .await?;
+            statements.push(&sql, values);
         }
-        let mut statements = Statements::default();
         for (id, summary, json) in &self.reworded {
             statements.push(
                 "UPDATE alerts SET summary = $1, details = $2, links = $3, raw = $4, \
@@ -124,15 +116,19 @@ impl Delivery<'_> {
                 vec![to_db(*ends_at).into(), to_db(self.now).into(), (*id).into()],
             );
         }
-        statements.execute(connection).await
+        Ok(statements)
     }
 
-    /// One timeline entry per kind of news per incident, and the policy's move for
-    /// incidents whose every alert has resolved.
+    /// Writes the delivery: its alerts, one timeline entry per kind of news per incident,
+    /// and the policy's move for incidents whose every alert has resolved.
     pub(in crate::alerts) async fn finish(self, connection: &mut AnyConnection) -> StoreResult<()> {
+        let mut statements = self.alert_writes()?;
         let mut settled = Vec::new();
-        let mut statements = Statements::default();
         let mut firing_left: HashMap<i64, i64> = HashMap::new();
+        if self.news.values().any(|news| !news.resolved.is_empty()) {
+            // What still fires is known once the resolutions are written.
+            std::mem::take(&mut statements).execute(connection).await?;
+        }
         for (id, news) in &self.news {
             if !news.resolved.is_empty() {
                 let left: i64 = sqlx::query_scalar(
