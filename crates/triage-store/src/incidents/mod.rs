@@ -21,7 +21,7 @@ pub use transition::AvailableTransition;
 
 pub(crate) use create::insert_incident;
 pub(crate) use load::normalize_key;
-pub(crate) use timeline::{push_event, push_touch};
+pub(crate) use timeline::{push_event, push_system_events, push_touch, push_touches};
 pub(crate) use transition::move_automatically;
 
 /// What a new incident starts with.

@@ -9,7 +9,7 @@ use triage_core::timeline::EventData;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Event, UserRef};
-use crate::sql::Statements;
+use crate::sql::{Statements, Value, placeholders, rows_per_statement};
 use crate::time::{from_db, to_db};
 
 use super::load::incident_id;
@@ -36,6 +36,55 @@ pub(crate) fn push_event(
         ],
     );
     Ok(())
+}
+
+/// Adds the statements that append Triage's own events (no actor) at `at`, each
+/// `(incident id, event)`, in order: a few multi-row inserts however many there are.
+pub(crate) fn push_system_events(
+    statements: &mut Statements,
+    at: Timestamp,
+    events: &[(i64, EventData)],
+) -> StoreResult<()> {
+    const COLUMNS: usize = 4;
+    for chunk in events.chunks(rows_per_statement(COLUMNS)) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|row| format!("({}, NULL)", placeholders(row * COLUMNS + 1, COLUMNS)))
+            .collect();
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLUMNS);
+        for (incident_id, event) in chunk {
+            let data = serde_json::to_string(event)
+                .map_err(|e| StoreError::Invalid(format!("event not serializable: {e}")))?;
+            values.extend([
+                (*incident_id).into(),
+                to_db(at).into(),
+                event.kind().into(),
+                data.into(),
+            ]);
+        }
+        statements.push(
+            &format!(
+                "INSERT INTO events (incident_id, at, kind, data, actor_id) VALUES {}",
+                rows.join(", ")
+            ),
+            values,
+        );
+    }
+    Ok(())
+}
+
+/// Adds the statements that record a change to each of `incident_ids` at once.
+pub(crate) fn push_touches(statements: &mut Statements, incident_ids: &[i64], at: Timestamp) {
+    for chunk in incident_ids.chunks(rows_per_statement(1)) {
+        let mut values: Vec<Value> = vec![to_db(at).into()];
+        values.extend(chunk.iter().map(|id| Value::from(*id)));
+        statements.push(
+            &format!(
+                "UPDATE incidents SET version = version + 1, updated_at = $1 WHERE id IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            values,
+        );
+    }
 }
 
 /// Adds the statement that records a change: a new version and `updated_at`.

@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AssertSqlSafe};
 use triage_core::alert::OnResolved;
 use triage_core::timeline::{EventData, SUMMARIES_LISTED};
 use triage_core::workflow::Goal;
 
 use crate::error::StoreResult;
-use crate::incidents::{move_automatically, push_event, push_touch};
+use crate::incidents::{move_automatically, push_system_events, push_touches};
 use crate::sql::{Statements, Value, placeholders, rows_per_statement};
 use crate::time::to_db;
 
@@ -129,17 +129,27 @@ impl Delivery<'_> {
             // What still fires is known once the resolutions are written.
             std::mem::take(&mut statements).execute(connection).await?;
         }
-        for (id, news) in &self.news {
-            if !news.resolved.is_empty() {
-                let left: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM alerts WHERE incident_id = $1 AND status = 'firing'",
-                )
-                .bind(*id)
-                .fetch_one(&mut *connection)
-                .await?;
-                firing_left.insert(*id, left);
+        let resolving: Vec<i64> = self
+            .news
+            .iter()
+            .filter(|(_, news)| !news.resolved.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        for chunk in resolving.chunks(rows_per_statement(1)) {
+            let sql = format!(
+                "SELECT incident_id, COUNT(*) FROM alerts WHERE status = 'firing' \
+                 AND incident_id IN ({}) GROUP BY incident_id",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for (id, left) in query.fetch_all(&mut *connection).await? {
+                firing_left.insert(id, left);
             }
         }
+        let mut events = Vec::new();
         for (id, news) in &self.news {
             if !news.fired.is_empty() {
                 let event = EventData::AlertsFired {
@@ -147,9 +157,10 @@ impl Delivery<'_> {
                     count: news.fired.len() as u64,
                     summaries: news.fired.iter().take(SUMMARIES_LISTED).cloned().collect(),
                 };
-                push_event(&mut statements, *id, None, self.now, &event)?;
+                events.push((*id, event));
             }
-            if let Some(left) = firing_left.get(id) {
+            if !news.resolved.is_empty() {
+                let left = firing_left.get(id).copied().unwrap_or(0);
                 let event = EventData::AlertsResolved {
                     source: self.target.kind.clone(),
                     count: news.resolved.len() as u64,
@@ -159,15 +170,17 @@ impl Delivery<'_> {
                         .take(SUMMARIES_LISTED)
                         .cloned()
                         .collect(),
-                    still_firing: u64::try_from(*left).unwrap_or(0),
+                    still_firing: u64::try_from(left).unwrap_or(0),
                 };
-                push_event(&mut statements, *id, None, self.now, &event)?;
-                if *left == 0 {
+                events.push((*id, event));
+                if left == 0 {
                     settled.push(news.key.clone());
                 }
             }
-            push_touch(&mut statements, *id, self.now);
         }
+        push_system_events(&mut statements, self.now, &events)?;
+        let touched: Vec<i64> = self.news.keys().copied().collect();
+        push_touches(&mut statements, &touched, self.now);
         statements.execute(connection).await?;
         let goal = match self.target.policy.on_resolved {
             OnResolved::Leave => return Ok(()),
