@@ -316,6 +316,35 @@ async fn scenario(app: &TestApp, driver: &Driver) {
     .await;
     screenshot(&second, "incident-live.png").await;
 
+    // An alert from monitoring, seen on its service's page, whose addresses get Copy
+    // buttons from the page's script.
+    let key = app.integration("payments", "webhook");
+    let alert =
+        json!({"key": "api-5xx", "summary": "Payment API 5xx above 5%", "severity": "critical"});
+    let (status, _) = app.raw(
+        "POST",
+        &format!("/hooks/webhook/{key}"),
+        None,
+        Some(alert.to_string()),
+        &[],
+    );
+    assert_eq!(status, 200);
+    first
+        .goto(&format!("{base}/services/payments"))
+        .await
+        .unwrap();
+    until(
+        &first,
+        "//table[contains(@class,'alerts')]//td[contains(., 'Payment API 5xx above 5%')]",
+    )
+    .await;
+    until(
+        &first,
+        "//code[@data-copy]/following-sibling::button[@class='copy']",
+    )
+    .await;
+    screenshot(&first, "service.png").await;
+
     first.close().await.unwrap();
     second.close().await.unwrap();
 }
