@@ -6,16 +6,14 @@
 //! Alertmanager keeps alerts in memory; Triage answers only once each accepted alert is
 //! durable (and has joined or opened its incident).
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::load::{Client, Target, closed_loop, fill, open_loop};
 use crate::server::{Memory, Server, memory_of};
 use crate::stats::Stats;
+use triage_testdb::alertmanager::Alertmanager;
 
 /// Alerts per request, as Prometheus batches them.
 const BATCH: usize = 64;
@@ -31,16 +29,16 @@ pub struct Settings {
     pub rate: u64,
 }
 
-/// A real Alertmanager with a receiver that sends nowhere, killed when dropped.
-struct Alertmanager {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
+/// Alertmanager with a receiver that sends nowhere.
+const CONFIG: &str =
+    "route:\n  receiver: nowhere\n  group_by: [alertname]\nreceivers:\n  - name: nowhere\n";
 
-impl Target for Alertmanager {
+/// Alertmanager as load is applied to it: its address, no token.
+struct Theirs(Alertmanager);
+
+impl Target for Theirs {
     fn url(&self) -> &str {
-        &self.url
+        &self.0.url
     }
 
     fn token(&self) -> &str {
@@ -48,58 +46,13 @@ impl Target for Alertmanager {
     }
 }
 
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Alertmanager {
-    fn start(binary: &str) -> Alertmanager {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let config = dir.path().join("alertmanager.yml");
-        std::fs::write(
-            &config,
-            "route:\n  receiver: nowhere\n  group_by: [alertname]\nreceivers:\n  - name: nowhere\n",
-        )
-        .expect("the configuration");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut child = Command::new(binary)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .arg("--log.level=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
-        // It logs nothing at warn level until something is wrong; wait for it to answer.
-        let stderr = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
-        let url = format!("http://127.0.0.1:{port}");
-        let client = Client::new(&url, "");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while client.try_get_status("/-/ready") != Some(200) {
-            assert!(Instant::now() < deadline, "Alertmanager did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Alertmanager {
-            child,
-            url,
-            _dir: dir,
-        }
+impl Theirs {
+    fn start(binary: &str) -> Theirs {
+        Theirs(Alertmanager::start(binary, CONFIG))
     }
 
     fn memory(&self) -> Memory {
-        memory_of(self.child.id())
+        memory_of(self.0.pid())
     }
 }
 
@@ -200,7 +153,7 @@ fn mib(kib: u64) -> f64 {
 pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
     let server = Server::start(triage, backend);
     let path = integration(&server);
-    let alertmanager = Alertmanager::start(&settings.alertmanager);
+    let alertmanager = Theirs::start(&settings.alertmanager);
     println!("# triage-bench --alerts ({backend:?})\n");
     println!(
         "{} workers, batches of {BATCH} alerts (90% repeats, 10% new, {GROUPS} groups), {} s per run, {} rounds\n",
@@ -272,7 +225,7 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
     // Memory with `active` alerts firing, each server fresh.
     let server = Server::start(triage, backend);
     let path = integration(&server);
-    let alertmanager = Alertmanager::start(&settings.alertmanager);
+    let alertmanager = Theirs::start(&settings.alertmanager);
     let batches = settings.active.div_ceil(BATCH);
     for (target_path, label) in [
         ("/api/v2/alerts", "Alertmanager"),

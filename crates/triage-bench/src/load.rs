@@ -113,15 +113,6 @@ impl Client {
             })
     }
 
-    /// The status of a GET, or none when nothing answers (yet).
-    pub fn try_get_status(&self, path: &str) -> Option<u16> {
-        self.agent
-            .get(format!("{}{path}", self.base))
-            .call()
-            .ok()
-            .map(|r| r.status().as_u16())
-    }
-
     pub fn get_status(&self, path: &str) -> u16 {
         self.get_size(path).0
     }

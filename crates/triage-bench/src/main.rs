@@ -55,7 +55,7 @@ struct Args {
     #[arg(long)]
     alerts: bool,
     /// The Alertmanager binary for `--alerts`.
-    #[arg(long, default_value = "/usr/bin/prometheus-alertmanager")]
+    #[arg(long, default_value = triage_testdb::alertmanager::ALERTMANAGER)]
     alertmanager: String,
     /// Rounds of `--alerts` (each runs Alertmanager, then Triage).
     #[arg(long, default_value_t = 3)]

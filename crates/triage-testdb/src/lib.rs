@@ -7,6 +7,8 @@
 //! PostgreSQL variants pass without running and one line says so — unless
 //! `TRIAGE_REQUIRE_POSTGRES=1` (set by `.ci/run`), which makes them fail instead.
 
+pub mod alertmanager;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -17,10 +17,10 @@ use serde_json::json;
 use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::TestApp;
+use crate::web::PASSWORD;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
-const PASSWORD: &str = "correct horse battery";
 
 /// A chromedriver process on a free loopback port, stopped when dropped.
 struct Driver {

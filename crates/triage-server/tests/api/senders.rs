@@ -4,21 +4,21 @@
 //! installs both and sets TRIAGE_REQUIRE_SENDERS; elsewhere a missing sender skips its
 //! test with a note.
 //!
-//! These are the only tests that wait by polling: the senders are separate programs
-//! with their own timers, and the wait ends as soon as what they sent has landed.
+//! The senders are separate programs with their own timers: the tests wait on Triage's
+//! live stream of incident changes (the console's), checking after each change whether
+//! what was sent has landed.
 
-use std::io::Write;
-use std::net::TcpListener;
+use std::io::{BufRead, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::{Value, json};
+use triage_testdb::alertmanager::{ALERTMANAGER, Alertmanager};
 use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::TestApp;
-
-const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
+use crate::web::{Browser, PASSWORD, app_with_password, sign_in};
 
 fn required() -> bool {
     std::env::var("TRIAGE_REQUIRE_SENDERS").is_ok_and(|v| !v.is_empty() && v != "0")
@@ -39,82 +39,55 @@ fn available(what: &str, present: bool) -> bool {
     present
 }
 
-/// Waits up to 20 s for `condition`, checking every 50 ms.
-fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !condition() {
-        assert!(Instant::now() < deadline, "gave up waiting: {what}");
-        std::thread::sleep(Duration::from_millis(50));
+/// Triage's live stream of incident changes, read by a signed-in console session: what
+/// the tests wait on while a sender's own timers run.
+struct Changes(Box<dyn BufRead>);
+
+impl Changes {
+    fn open(app: &TestApp) -> Changes {
+        let mut browser = Browser::new(app);
+        sign_in(&mut browser, PASSWORD);
+        Changes(browser.stream("/live/incidents?since=start"))
+    }
+
+    /// Returns once `condition` holds, checking it again at every line the stream sends
+    /// (a change, or a keep-alive); fails when nothing arrives for 30 seconds.
+    fn until(&mut self, what: &str, mut condition: impl FnMut() -> bool) {
+        while !condition() {
+            let mut line = String::new();
+            match self.0.read_line(&mut line) {
+                Ok(0) => panic!("the live stream ended while waiting for {what}"),
+                Ok(_) => {}
+                Err(error) => panic!("nothing changed while waiting for {what}: {error}"),
+            }
+        }
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A real Alertmanager on a loopback port, killed when dropped.
-struct Alertmanager {
-    child: Child,
-    url: String,
+/// A real Alertmanager, and a client for its API.
+struct Sender {
+    alertmanager: Alertmanager,
     agent: ureq::Agent,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Alertmanager {
-    fn start(config: &str) -> Alertmanager {
-        let dir = tempfile::tempdir().unwrap();
-        let config_path = dir.path().join("alertmanager.yml");
-        std::fs::write(&config_path, config).unwrap();
-        let port = free_port();
-        let child = Command::new(ALERTMANAGER)
-            .arg(format!("--config.file={}", config_path.display()))
-            .arg(format!(
-                "--storage.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+impl Sender {
+    fn start(config: &str) -> Sender {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(5)))
             .build()
             .into();
-        let alertmanager = Alertmanager {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
+        Sender {
+            alertmanager: Alertmanager::start(ALERTMANAGER, config),
             agent,
-            _dir: dir,
-        };
-        eventually("Alertmanager to be ready", || {
-            alertmanager
-                .agent
-                .get(format!("{}/-/ready", alertmanager.url))
-                .call()
-                .is_ok_and(|r| r.status() == 200)
-        });
-        alertmanager
+        }
     }
 
     /// Posts alerts to Alertmanager's API, as Prometheus does.
     fn send(&self, alerts: &Value) {
         let response = self
             .agent
-            .post(format!("{}/api/v2/alerts", self.url))
+            .post(format!("{}/api/v2/alerts", self.alertmanager.url))
             .header("Content-Type", "application/json")
             .send(alerts.to_string())
             .unwrap();
@@ -125,7 +98,7 @@ impl Alertmanager {
     fn fingerprints(&self) -> Vec<(String, String)> {
         let mut response = self
             .agent
-            .get(format!("{}/api/v2/alerts", self.url))
+            .get(format!("{}/api/v2/alerts", self.alertmanager.url))
             .call()
             .unwrap();
         let alerts: Value =
@@ -177,7 +150,8 @@ fn alertmanager_delivers_over_webhook_and_pagerduty(backend: Backend) {
     if !available("Alertmanager", Path::new(ALERTMANAGER).exists()) {
         return;
     }
-    let app = TestApp::spawn(backend);
+    let app = app_with_password(backend);
+    let mut changes = Changes::open(&app);
     let webhook_key = app.integration("storage", "alertmanager");
     let pagerduty_key = app.integration("storage", "pagerduty");
     let config = format!(
@@ -204,14 +178,14 @@ receivers:
 "#,
         url = app.url()
     );
-    let alertmanager = Alertmanager::start(&config);
+    let alertmanager = Sender::start(&config);
 
     // Webhook: two alerts of one group become one incident with two alerts.
     alertmanager.send(&json!([
         alert("db01", "webhook", false),
         alert("db02", "webhook", false)
     ]));
-    eventually("the webhook's incident", || {
+    changes.until("the webhook's incident", || {
         app.scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'") == 2
     });
     assert_eq!(app.scalar("SELECT COUNT(*) FROM incidents"), 1);
@@ -241,7 +215,7 @@ receivers:
         alert("db01", "webhook", true),
         alert("db02", "webhook", true)
     ]));
-    eventually("the webhook's resolution", || {
+    changes.until("the webhook's resolution", || {
         app.scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'") == 0
     });
     assert!(
@@ -254,7 +228,7 @@ receivers:
 
     // pagerduty_configs: Alertmanager's trigger, keyed by the group, then its resolve.
     alertmanager.send(&json!([alert("db03", "pagerduty", false)]));
-    eventually("the PagerDuty route's incident", || {
+    changes.until("the PagerDuty route's incident", || {
         app.scalar("SELECT COUNT(*) FROM incidents") == 2
     });
     let (_, alerts) = app.get(&app.admin, "/api/v1/incidents/INC-2/alerts");
@@ -272,7 +246,7 @@ receivers:
             .starts_with("[FIRING:1] DiskFull")
     );
     alertmanager.send(&json!([alert("db03", "pagerduty", true)]));
-    eventually("the PagerDuty route's resolution", || {
+    changes.until("the PagerDuty route's resolution", || {
         app.scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'") == 0
     });
     assert_eq!(app.scalar("SELECT COUNT(*) FROM incidents"), 2);

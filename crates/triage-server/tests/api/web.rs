@@ -89,7 +89,7 @@ impl Browser {
 
     /// Opens a server-sent event stream, over a plain socket so that every line is read
     /// as soon as it arrives (chunk-size lines are read too, and ignored by the reader).
-    fn stream(&self, path: &str) -> Box<dyn BufRead> {
+    pub fn stream(&self, path: &str) -> Box<dyn BufRead> {
         let address = self.base.trim_start_matches("http://");
         let mut socket = TcpStream::connect(address).unwrap();
         socket
@@ -129,12 +129,15 @@ pub fn csrf(page: &Page) -> String {
     page.body[start..].split('"').next().unwrap().to_string()
 }
 
+/// The console password `app_with_password` gives admin@example.com.
+pub const PASSWORD: &str = "correct horse battery";
+
 pub fn app_with_password(backend: Backend) -> TestApp {
     let app = TestApp::spawn(backend);
     let (status, body) = app.put(
         &app.admin,
         "/api/v1/users/admin@example.com/password",
-        json!({ "password": "correct horse battery" }),
+        json!({ "password": PASSWORD }),
     );
     assert_eq!(status, 204, "{body}");
     app
