@@ -113,14 +113,24 @@ fn service_from(row: &AnyRow) -> StoreResult<Service> {
 }
 
 /// A service row's alert policy (from `s.alert_mapping`, `s.on_resolved`, ...).
-pub(crate) fn stored_policy(row: &AnyRow) -> StoreResult<AlertPolicy> {
-    AlertPolicy::parse(
+fn stored_policy(row: &AnyRow) -> StoreResult<AlertPolicy> {
+    read_policy(
         &row.try_get::<String, _>("alert_mapping")?,
         &row.try_get::<String, _>("on_resolved")?,
         row.try_get("flap_window")?,
         &row.try_get::<String, _>("group_by")?,
     )
-    .map_err(|e| StoreError::Invalid(format!("the service's stored alert policy: {e}")))
+}
+
+/// A service's alert policy from the four stored columns.
+pub(crate) fn read_policy(
+    mapping: &str,
+    on_resolved: &str,
+    flap_window: i64,
+    group_by: &str,
+) -> StoreResult<AlertPolicy> {
+    AlertPolicy::parse(mapping, on_resolved, flap_window, group_by)
+        .map_err(|e| StoreError::Invalid(format!("the service's stored alert policy: {e}")))
 }
 
 /// The policy `changes` make of `current`, checked; answers the stored forms.

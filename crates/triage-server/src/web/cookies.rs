@@ -22,7 +22,7 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Whether the browser reached us over HTTPS, as a TLS-terminating proxy reports it.
-fn over_https(headers: &HeaderMap) -> bool {
+pub fn over_https(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())

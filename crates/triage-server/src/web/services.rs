@@ -16,6 +16,7 @@ use triage_core::role::Role;
 use triage_core::{Priority, Severity};
 use triage_store::{Integration, NewService, PolicyChanges, Service, ServiceChanges, StoreError};
 
+use super::cookies::over_https;
 use super::error::{PageError, refused_status};
 use super::session::{Nav, SignedIn};
 use super::view::{
@@ -29,6 +30,22 @@ const LISTED: i64 = 50;
 pub struct ServiceLine {
     pub service: Service,
     pub firing: i64,
+    /// What happens when every alert of an incident has resolved, in words.
+    pub on_resolved: &'static str,
+}
+
+/// The choices for `on_resolved`, in words.
+const ON_RESOLVED: [(&str, &str); 3] = [
+    ("leave", "Leave the incident as it is"),
+    ("monitoring", "Move it to Monitoring"),
+    ("resolve", "Resolve it (Fixed)"),
+];
+
+fn on_resolved_words(value: &str) -> &'static str {
+    ON_RESOLVED
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or("Leave the incident as it is", |(_, words)| *words)
 }
 
 #[derive(Template)]
@@ -71,6 +88,7 @@ struct ServicePage {
     kinds: Vec<&'static str>,
     mapping: Vec<MappingRow>,
     on_resolved: Vec<Choice>,
+    on_resolved_words: &'static str,
     flap_minutes: i64,
     alerts: Vec<AlertLine>,
     changes: Vec<ChangeLine>,
@@ -83,11 +101,7 @@ fn base_url(headers: &HeaderMap) -> String {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost:8080");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|s| *s == "https")
-        .unwrap_or("http");
+    let scheme = if over_https(headers) { "https" } else { "http" };
     format!("{scheme}://{host}")
 }
 
@@ -137,6 +151,7 @@ async fn render_list(
         .into_iter()
         .map(|service| ServiceLine {
             firing: firing.get(&service.name).copied().unwrap_or(0),
+            on_resolved: on_resolved_words(&service.on_resolved),
             service,
         })
         .collect();
@@ -185,14 +200,10 @@ async fn render_service(
         })
         .collect();
     let on_resolved = options(
-        [
-            ("leave", "Leave the incident as it is"),
-            ("monitoring", "Move it to Monitoring"),
-            ("resolve", "Resolve it (Fixed)"),
-        ]
-        .into_iter()
-        .map(|(v, l)| (v.to_string(), l.to_string()))
-        .collect(),
+        ON_RESOLVED
+            .into_iter()
+            .map(|(v, l)| (v.to_string(), l.to_string()))
+            .collect(),
         Some(&service.on_resolved),
     );
     let alerts = state
@@ -214,6 +225,7 @@ async fn render_service(
         nav: signed_in.nav(),
         error,
         flap_minutes: service.flap_window / 60,
+        on_resolved_words: on_resolved_words(&service.on_resolved),
         service,
         new_key,
         integrations,

@@ -21,6 +21,7 @@ use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::{push_event, push_touch};
 use crate::postgres::lock_integration_service;
+use crate::services::read_policy;
 use crate::silences::ActiveSilence;
 use crate::sql::Statements;
 use crate::time::{from_db, to_db};
@@ -56,13 +57,12 @@ impl Target {
         let row = row.ok_or_else(|| {
             StoreError::NotFound(format!("integration {integration_id} is revoked or gone"))
         })?;
-        let policy = AlertPolicy::parse(
+        let policy = read_policy(
             &row.alert_mapping,
             &row.on_resolved,
             row.flap_window,
             &row.group_by,
-        )
-        .map_err(|e| StoreError::Invalid(format!("the service's stored alert policy: {e}")))?;
+        )?;
         Ok(Target {
             integration_id,
             kind: row.kind,
