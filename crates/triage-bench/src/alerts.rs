@@ -6,6 +6,7 @@
 //! Alertmanager keeps alerts in memory; Triage answers only once each accepted alert is
 //! durable (and has joined or opened its incident).
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::json;
@@ -116,29 +117,27 @@ impl Stream {
     }
 }
 
-/// A round's stream, made before it is sent so that making it costs the servers nothing:
-/// each worker's batches, enough for `seconds` at up to 60,000 alerts/s (a worker that
-/// runs out starts its list again).
-fn stream(settings: &Settings, round: usize) -> Vec<Vec<String>> {
-    let per_worker =
-        (60_000 * settings.seconds as usize / BATCH / settings.workers.max(1)).max(100);
+/// A round's stream: each worker's own, made as it goes (the same for both servers;
+/// making a batch takes microseconds, the same for each). Made ahead, a stream long
+/// enough for the fastest server takes hundreds of megabytes, and one that ran out and
+/// started over would send nothing but repeats.
+fn streams(settings: &Settings, round: usize) -> Vec<Mutex<Stream>> {
     (0..settings.workers)
-        .map(|w| {
-            let mut stream = Stream::new(w + round * 1_000, settings.workers * 1_000, 20);
-            (0..per_worker).map(|_| stream.batch()).collect()
-        })
+        .map(|w| Mutex::new(Stream::new(w + round * 1_000, settings.workers * 1_000, 20)))
         .collect()
 }
 
-/// `seconds` of `batches` against `target` at `path`; answers request statistics.
-fn blast(target: &impl Target, path: &str, settings: &Settings, batches: &[Vec<String>]) -> Stats {
+/// `seconds` of the round's stream against `target` at `path`; answers request
+/// statistics.
+fn blast(target: &impl Target, path: &str, settings: &Settings, round: usize) -> Stats {
+    let streams = streams(settings, round);
     closed_loop(
         target,
         settings.workers,
         Duration::from_secs(settings.seconds),
-        |client, worker, n| {
-            let mine = &batches[worker];
-            match client.post_text(path, &mine[n % mine.len()]) {
+        |client, worker, _| {
+            let batch = streams[worker].lock().expect("a worker's stream").batch();
+            match client.post_text(path, &batch) {
                 200 => Ok(()),
                 status => Err(status),
             }
@@ -163,9 +162,8 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
     println!("|---|---|---|---|---|---|");
     let mut ratios = Vec::new();
     for round in 0..settings.rounds {
-        let batches = stream(settings, round);
-        let theirs = blast(&alertmanager, "/api/v2/alerts", settings, &batches);
-        let ours = blast(&server, &path, settings, &batches);
+        let theirs = blast(&alertmanager, "/api/v2/alerts", settings, round);
+        let ours = blast(&server, &path, settings, round);
         for (name, stats) in [("Alertmanager", &theirs), ("Triage", &ours)] {
             println!(
                 "| {} | {name} | {:.0} | {:.2} | {:.2} | {} |",
