@@ -12,6 +12,7 @@ use triage_core::workflow::Workflow;
 
 use crate::error::{StoreError, StoreResult};
 use crate::search::Indexer;
+use crate::senders::Senders;
 use crate::writer::Writer;
 use crate::{postgres, sqlite};
 
@@ -45,6 +46,8 @@ pub struct Store {
     pub(crate) options: Arc<StoreOptions>,
     /// The text search index; none for an in-memory database, which searches row by row.
     pub(crate) search: Option<Arc<Indexer>>,
+    /// Integration keys this process has seen.
+    pub(crate) senders: Arc<Senders>,
 }
 
 /// The database behind a store, chosen once from the `--db` value: a `postgres://` URL,
@@ -92,6 +95,7 @@ impl Store {
                 writes: Writes::Pooled(Arc::default()),
                 options: Arc::new(options),
                 search: None,
+                senders: Arc::default(),
             }
         } else {
             let opened = sqlite::open(&sqlite::url(db), options.connections.unwrap_or(4)).await?;
@@ -100,6 +104,7 @@ impl Store {
                 writes: Writes::Grouped(opened.writer),
                 options: Arc::new(options),
                 search: opened.search,
+                senders: Arc::default(),
             }
         };
         Ok(store)

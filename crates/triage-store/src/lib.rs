@@ -22,6 +22,7 @@ mod incidents;
 mod model;
 mod postgres;
 mod search;
+mod senders;
 mod services;
 mod sessions;
 mod silences;
@@ -45,6 +46,7 @@ pub use incidents::{
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,
 };
+pub use senders::Sender;
 pub use services::{
     Integration, NewIntegration, NewService, PolicyChanges, Service, ServiceChanges,
 };

@@ -405,19 +405,6 @@ impl Store {
         rows.iter().map(integration_from).collect()
     }
 
-    /// The live integration a key belongs to, if any: how an alert's sender is known.
-    pub async fn integration_by_key(&self, key: &str) -> StoreResult<Option<Integration>> {
-        let sql = format!(
-            "SELECT {INTEGRATION_COLUMNS} FROM integrations i JOIN services s ON s.id = i.service_id \
-             WHERE i.key_hash = $1 AND i.revoked_at IS NULL"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(hash(key))
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(integration_from).transpose()
-    }
-
     /// Stops an integration's key from working; revoking twice is refused.
     pub async fn revoke_integration(&self, id: i64, now: Timestamp) -> StoreResult<Integration> {
         self.write(move |connection| {
@@ -437,5 +424,6 @@ impl Store {
             })
         })
         .await
+        .inspect(|_| self.senders.forget(id))
     }
 }

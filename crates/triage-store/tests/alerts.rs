@@ -439,7 +439,31 @@ async fn acknowledgements_and_group_by_labels(backend: Backend) {
 }
 
 async fn revoked_integrations_write_nothing(backend: Backend) {
-    let (_db, store, source) = setup(backend, "leave").await;
+    let (db, store, source) = setup(backend, "leave").await;
+    // A key this server knows, revoked through another server on the same database: the
+    // delivery is refused all the same, and this server forgets the key.
+    let grafana = store
+        .create_integration("storage", IntegrationKind::Grafana, "grafana", at(0))
+        .await
+        .unwrap();
+    let known = store.sender(&grafana.key).await.unwrap().unwrap();
+    let other = Store::open(&db.db, StoreOptions::default()).await.unwrap();
+    other
+        .revoke_integration(grafana.integration.id, at(0))
+        .await
+        .unwrap();
+    assert_eq!(store.sender(&grafana.key).await.unwrap(), Some(known));
+    let refused = store
+        .ingest_alerts(
+            known.integration_id,
+            vec![fire("b", "g", AlertSeverity::Info, 0)],
+            at(1),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::NotFound(_)), "{refused}");
+    assert_eq!(store.sender(&grafana.key).await.unwrap(), None);
+
     store.revoke_integration(source, at(0)).await.unwrap();
     let error = store
         .ingest_alerts(source, vec![fire("a", "g", AlertSeverity::Info, 0)], at(1))

@@ -72,18 +72,16 @@ async fn services_have_owners_runbooks_and_integration_keys(backend: Backend) {
         .await
         .unwrap();
     assert_ne!(first.key, second.key);
-    let found = store
-        .integration_by_key(&second.key)
-        .await
-        .unwrap()
-        .unwrap();
+    let found = store.sender(&second.key).await.unwrap().unwrap();
     assert_eq!(
-        (found.service.as_str(), found.kind.as_str()),
-        ("checkout", "pagerduty")
+        (found.integration_id, found.kind),
+        (second.integration.id, IntegrationKind::PagerDuty)
     );
+    // Asked again, the answer is remembered: the same.
+    assert_eq!(store.sender(&second.key).await.unwrap(), Some(found));
     assert!(
         store
-            .integration_by_key("0123456789abcdef0123456789abcdef")
+            .sender("0123456789abcdef0123456789abcdef")
             .await
             .unwrap()
             .is_none()
@@ -99,13 +97,7 @@ async fn services_have_owners_runbooks_and_integration_keys(backend: Backend) {
         .await
         .unwrap();
     assert!(revoked.revoked_at.is_some());
-    assert!(
-        store
-            .integration_by_key(&second.key)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.sender(&second.key).await.unwrap().is_none());
     assert!(
         store
             .revoke_integration(second.integration.id, now())

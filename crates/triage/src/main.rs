@@ -1,6 +1,11 @@
 //! `triage`: runs the server (`triage serve`) and drives it from the command line, the
 //! way incident runbooks already do (`triage transition INC-456 --name Investigating`).
 
+/// mimalloc instead of the C library's allocator: a server answering many small JSON
+/// requests from several threads spends a quarter of its time in glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod client;
 mod commands;
 mod render;

@@ -50,10 +50,10 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
 async fn take(state: &AppState, key: &str, body: &[u8]) -> Result<Response, Response> {
     let integration = state
         .store
-        .integration_by_key(key)
+        .sender(key)
         .await
         .map_err(|e| failed(ApiError::from(e)))?
-        .filter(|i| i.kind == IntegrationKind::Alertmanager.as_str())
+        .filter(|s| s.kind == IntegrationKind::Alertmanager)
         .ok_or_else(|| {
             refusal(
                 StatusCode::UNAUTHORIZED,
@@ -70,7 +70,7 @@ async fn take(state: &AppState, key: &str, body: &[u8]) -> Result<Response, Resp
         .map_err(|problems| refusal(StatusCode::BAD_REQUEST, problems.join("; ")))?;
     ingest(
         state,
-        integration.id,
+        integration.integration_id,
         IntegrationKind::Alertmanager,
         signals,
     )

@@ -45,14 +45,14 @@ async fn take(state: AppState, kind: &str, key: &str, body: &[u8]) -> ApiResult<
                 .to_string(),
         ));
     }
-    let integration = state.store.integration_by_key(key).await?.ok_or_else(|| {
+    let sender = state.store.sender(key).await?.ok_or_else(|| {
         ApiError::Unauthorized("the integration key is unknown or revoked".to_string())
     })?;
-    if integration.kind != kind.as_str() {
+    if sender.kind != kind {
         return Err(ApiError::NotFound(format!(
             "this key belongs to a {} integration; post to {}",
-            integration.kind,
-            endpoint(&integration.kind)
+            sender.kind,
+            endpoint(sender.kind)
         )));
     }
     let payload: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
@@ -69,7 +69,7 @@ async fn take(state: AppState, kind: &str, key: &str, body: &[u8]) -> ApiResult<
         problems,
     })?;
     let keys: Vec<String> = signals.iter().map(|s| s.dedup_key.clone()).collect();
-    let outcomes = ingest(&state, integration.id, kind, signals).await?;
+    let outcomes = ingest(&state, sender.integration_id, kind, signals).await?;
     let listed: Vec<Value> = keys
         .iter()
         .zip(&outcomes)
@@ -101,9 +101,9 @@ pub(super) async fn ingest(
 }
 
 /// Where a kind's alerts go, for refusals that point the sender the right way.
-fn endpoint(kind: &str) -> String {
+fn endpoint(kind: IntegrationKind) -> String {
     match kind {
-        "pagerduty" => "/v2/enqueue (the key as routing_key)".to_string(),
+        IntegrationKind::PagerDuty => "/v2/enqueue (the key as routing_key)".to_string(),
         other => format!("/hooks/{other}/<key>"),
     }
 }

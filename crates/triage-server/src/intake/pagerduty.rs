@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use triage_core::alert::IntegrationKind;
 use triage_core::alert::pagerduty::{read_change, read_event};
-use triage_store::Integration;
+use triage_store::Sender;
 
 use super::hooks::ingest;
 use crate::AppState;
@@ -52,16 +52,14 @@ fn parse(body: &[u8]) -> Result<Value, Refusal> {
 }
 
 /// The live PagerDuty integration whose key this is.
-async fn integration(state: &AppState, routing_key: &str) -> Result<Integration, Refusal> {
+async fn integration(state: &AppState, routing_key: &str) -> Result<Sender, Refusal> {
     let found = state
         .store
-        .integration_by_key(routing_key)
+        .sender(routing_key)
         .await
         .map_err(|e| Refusal::from(ApiError::from(e)))?;
     match found {
-        Some(integration) if integration.kind == IntegrationKind::PagerDuty.as_str() => {
-            Ok(integration)
-        }
+        Some(sender) if sender.kind == IntegrationKind::PagerDuty => Ok(sender),
         Some(other) => Err(Refusal(
             StatusCode::NOT_FOUND,
             vec![format!(
@@ -95,7 +93,7 @@ pub async fn enqueue(State(state): State<AppState>, body: Bytes) -> Result<Respo
     let dedup_key = event.signal.dedup_key.clone();
     ingest(
         &state,
-        integration.id,
+        integration.integration_id,
         IntegrationKind::PagerDuty,
         vec![event.signal],
     )
@@ -111,7 +109,7 @@ pub async fn change(State(state): State<AppState>, body: Bytes) -> Result<Respon
     let integration = integration(&state, &change.routing_key).await?;
     state
         .store
-        .record_change(integration.id, change, state.now())
+        .record_change(integration.integration_id, change, state.now())
         .await
         .map_err(|e| Refusal::from(ApiError::from(e)))?;
     let body = json!({"status": "success", "message": "Change event processed"});

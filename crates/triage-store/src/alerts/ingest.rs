@@ -11,10 +11,10 @@ use triage_core::alert::Signal;
 use triage_core::alert::pagerduty::ChangeEvent;
 
 use crate::db::Store;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::time::to_db;
 
-use super::delivery::{BodyJson, Delivery, load_target, to_json};
+use super::delivery::{Delivery, load_target, to_json};
 
 /// What became of one signal, in the order the signals came.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -64,24 +64,21 @@ impl Store {
         signals: Vec<Signal>,
         now: Timestamp,
     ) -> StoreResult<Vec<Outcome>> {
-        let bodies = signals
-            .iter()
-            .map(BodyJson::of)
-            .collect::<StoreResult<Vec<_>>>()?;
         let store = self.clone();
         self.write(move |connection| {
             Box::pin(async move {
                 let mut delivery =
                     Delivery::load(&store, connection, integration_id, now, &signals).await?;
                 let mut outcomes = Vec::with_capacity(signals.len());
-                for (signal, json) in signals.into_iter().zip(bodies) {
-                    outcomes.push(delivery.apply(connection, signal, json).await?);
+                for signal in signals {
+                    outcomes.push(delivery.apply(connection, signal).await?);
                 }
                 delivery.finish(connection).await?;
                 Ok(outcomes)
             })
         })
         .await
+        .inspect_err(|error| self.forget_if_gone(integration_id, error))
     }
 
     /// Records a change event (a deploy, say) on the integration's service.
@@ -112,5 +109,14 @@ impl Store {
             })
         })
         .await
+        .inspect_err(|error| self.forget_if_gone(integration_id, error))
+    }
+
+    /// A delivery refused because its integration is revoked (on another server, say)
+    /// makes this process forget the integration's key.
+    fn forget_if_gone(&self, integration_id: i64, error: &StoreError) {
+        if matches!(error, StoreError::NotFound(_)) {
+            self.senders.forget(integration_id);
+        }
     }
 }

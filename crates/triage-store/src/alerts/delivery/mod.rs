@@ -89,8 +89,9 @@ pub(super) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Invalid(format!("not serializable: {e}")))
 }
 
-/// A firing alert's free-form parts as stored, serialized before the write so that the
-/// one writer does not spend its time on it.
+/// A firing alert's free-form parts as stored. Made only for what gets written (new
+/// alerts, new words): most of a sender's alerts repeat what is known, and serializing
+/// them would be work thrown away. The raw payload moves into its stored form.
 pub(super) struct BodyJson {
     labels: String,
     details: String,
@@ -99,16 +100,14 @@ pub(super) struct BodyJson {
 }
 
 impl BodyJson {
-    pub(super) fn of(signal: &Signal) -> StoreResult<Option<BodyJson>> {
-        let SignalAction::Fire(body) = &signal.action else {
-            return Ok(None);
-        };
-        Ok(Some(BodyJson {
+    fn of(body: &mut AlertBody) -> StoreResult<BodyJson> {
+        let raw = to_json(&std::mem::take(&mut body.raw))?;
+        Ok(BodyJson {
             labels: to_json(&body.labels)?,
             details: to_json(&body.details)?,
             links: to_json(&body.links)?,
-            raw: to_json(&body.raw)?,
-        }))
+            raw,
+        })
     }
 }
 
@@ -270,10 +269,9 @@ impl<'s> Delivery<'s> {
         &mut self,
         connection: &mut AnyConnection,
         signal: Signal,
-        json: Option<BodyJson>,
     ) -> StoreResult<Outcome> {
-        match (signal.action, json) {
-            (SignalAction::Fire(body), Some(json)) => {
+        match signal.action {
+            SignalAction::Fire(mut body) => {
                 if let Some(outcome) = self.unsilence(connection, &signal.dedup_key).await? {
                     return Ok(outcome);
                 }
@@ -281,6 +279,7 @@ impl<'s> Delivery<'s> {
                     if let Some(id) = known.id {
                         if known.summary != body.summary {
                             known.summary = body.summary.clone();
+                            let json = BodyJson::of(&mut body)?;
                             self.reworded.push((id, body.summary, json));
                         }
                         if self.now.duration_since(known.last_seen) >= SEEN_REFRESH {
@@ -292,13 +291,10 @@ impl<'s> Delivery<'s> {
                         incident: known.incident_key.clone(),
                     });
                 }
-                self.fire(connection, signal.dedup_key, &signal.group_key, body, json)
+                self.fire(connection, signal.dedup_key, &signal.group_key, body)
                     .await
             }
-            (SignalAction::Fire(_), None) => Err(StoreError::Invalid(
-                "a firing alert came without its stored form".to_string(),
-            )),
-            (SignalAction::Resolve { ends_at }, _) => {
+            SignalAction::Resolve { ends_at } => {
                 let Some(known) = self.known.remove(&signal.dedup_key) else {
                     return Ok(Outcome::Ignored);
                 };
@@ -315,7 +311,7 @@ impl<'s> Delivery<'s> {
                     incident: known.incident_key,
                 })
             }
-            (SignalAction::Acknowledge, _) => {
+            SignalAction::Acknowledge => {
                 let Some(Known {
                     incident_id: Some(id),
                     incident_key: Some(key),
@@ -403,8 +399,7 @@ impl<'s> Delivery<'s> {
         connection: &mut AnyConnection,
         dedup_key: String,
         sender_group: &str,
-        body: AlertBody,
-        json: BodyJson,
+        mut body: AlertBody,
     ) -> StoreResult<Outcome> {
         let starts_at = body.starts_at.unwrap_or(self.now).min(self.now);
         if body.starts_at.is_some()
@@ -442,6 +437,7 @@ impl<'s> Delivery<'s> {
                 labels: silence_id.map(|_| body.labels.clone()),
             },
         );
+        let json = BodyJson::of(&mut body)?;
         self.new_alerts.push(NewAlert {
             dedup_key,
             group_key,

@@ -1,0 +1,121 @@
+//! Which integration a sender's key belongs to, remembered by the process: a monitoring
+//! system posts with the same key hundreds of times a second, and each lookup would
+//! otherwise cost a SHA-256 and a read of the database.
+//!
+//! Remembering is safe because it only lets a request reach the write: every delivery
+//! checks inside its transaction that its integration is still live (and refuses
+//! otherwise), so a key revoked on another server stops working at once all the same.
+//! Revoking a key on this server forgets it here; so does a delivery refused that way.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use sqlx::Row;
+use triage_core::alert::IntegrationKind;
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::tokens::hash;
+
+/// Keys remembered at most; past it the memory starts over (a server has a few hundred
+/// integrations, not thousands).
+const MAX_REMEMBERED: usize = 4_096;
+
+/// The live integration a key belongs to: what the intake endpoints need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sender {
+    pub integration_id: i64,
+    pub kind: IntegrationKind,
+}
+
+/// Keys seen by this process, with their integration.
+#[derive(Default)]
+pub(crate) struct Senders {
+    known: Mutex<HashMap<String, Sender>>,
+}
+
+impl Senders {
+    fn get(&self, key: &str) -> Option<Sender> {
+        self.lock().get(key).copied()
+    }
+
+    fn remember(&self, key: &str, sender: Sender) {
+        let mut known = self.lock();
+        if known.len() >= MAX_REMEMBERED {
+            known.clear();
+        }
+        known.insert(key.to_string(), sender);
+    }
+
+    /// Forgets every key of the integration `id` (it was revoked).
+    pub(crate) fn forget(&self, id: i64) {
+        self.lock().retain(|_, sender| sender.integration_id != id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Sender>> {
+        // A panic while holding the lock leaves a map that is still a valid memory.
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store {
+    /// The live integration whose key this is; none when the key is unknown or revoked.
+    pub async fn sender(&self, key: &str) -> StoreResult<Option<Sender>> {
+        if let Some(sender) = self.senders.get(key) {
+            return Ok(Some(sender));
+        }
+        let row = sqlx::query(
+            "SELECT id, kind FROM integrations WHERE key_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(hash(key))
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let kind: String = row.try_get("kind")?;
+        let sender = Sender {
+            integration_id: row.try_get("id")?,
+            kind: IntegrationKind::parse(&kind).map_err(|e| StoreError::Invalid(e.to_string()))?,
+        };
+        self.senders.remember(key, sender);
+        Ok(Some(sender))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sender(id: i64) -> Sender {
+        Sender {
+            integration_id: id,
+            kind: IntegrationKind::Webhook,
+        }
+    }
+
+    #[test]
+    fn forgetting_an_integration_forgets_all_its_keys() {
+        let senders = Senders::default();
+        senders.remember("a", sender(1));
+        senders.remember("b", sender(1));
+        senders.remember("c", sender(2));
+        senders.forget(1);
+        assert_eq!(senders.get("a"), None);
+        assert_eq!(senders.get("b"), None);
+        assert_eq!(senders.get("c"), Some(sender(2)));
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let senders = Senders::default();
+        for id in 0..=MAX_REMEMBERED as i64 {
+            senders.remember(&id.to_string(), sender(id));
+        }
+        assert!(senders.lock().len() <= MAX_REMEMBERED);
+        assert_eq!(
+            senders.get(&MAX_REMEMBERED.to_string()),
+            Some(sender(MAX_REMEMBERED as i64))
+        );
+    }
+}
