@@ -1,5 +1,5 @@
 //! The domain of Triage: incidents, their priorities and severities, links, roles, the
-//! timeline vocabulary and the workflow engine.
+//! timeline vocabulary, the workflow engine, alerts and on-call schedules.
 //!
 //! This crate is pure: no IO, no async, no clock reads. Time comes in through a
 //! [`clock::Clock`] or as plain values, so every decision here is a function of its
@@ -11,6 +11,7 @@ pub mod duration;
 pub mod email;
 pub mod incident;
 pub mod link;
+pub mod oncall;
 pub mod priority;
 pub mod role;
 pub mod severity;
