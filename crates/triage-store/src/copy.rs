@@ -75,6 +75,49 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "schedules",
+        &[
+            ("id", Int),
+            ("name", Text),
+            ("description", Text),
+            ("time_zone", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
+        "schedule_layers",
+        &[
+            ("schedule_id", Int),
+            ("position", Int),
+            ("name", Text),
+            ("shift_length", Text),
+            ("starts_at", Text),
+            ("restrictions", Text),
+        ],
+    ),
+    (
+        "layer_members",
+        &[
+            ("schedule_id", Int),
+            ("layer_position", Int),
+            ("position", Int),
+            ("user_id", Int),
+        ],
+    ),
+    (
+        "schedule_overrides",
+        &[
+            ("id", Int),
+            ("schedule_id", Int),
+            ("user_id", Int),
+            ("starts_at", Int),
+            ("ends_at", Int),
+            ("created_by", Int),
+            ("created_at", Int),
+        ],
+    ),
+    (
         "api_tokens",
         &[
             ("id", Int),

@@ -21,6 +21,7 @@ mod groups;
 mod incidents;
 mod model;
 mod postgres;
+mod schedules;
 mod search;
 mod senders;
 mod services;
@@ -46,6 +47,7 @@ pub use incidents::{
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,
 };
+pub use schedules::{NewOverride, NewSchedule, Schedule, ScheduleLayer, ScheduleOverride};
 pub use senders::Sender;
 pub use services::{
     Integration, NewIntegration, NewService, PolicyChanges, Service, ServiceChanges,

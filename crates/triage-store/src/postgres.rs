@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../migrations/postgres/0005_alerts.sql"),
     ),
+    (
+        6,
+        "schedules",
+        include_str!("../migrations/postgres/0006_schedules.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

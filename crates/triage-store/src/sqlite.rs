@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../migrations/sqlite/0005_alerts.sql"),
     ),
+    (
+        6,
+        "schedules",
+        include_str!("../migrations/sqlite/0006_schedules.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so
