@@ -4,6 +4,7 @@ mod health;
 mod incidents;
 mod openapi;
 mod people;
+mod schedules;
 mod services;
 mod silences;
 
@@ -16,6 +17,7 @@ pub fn router() -> Router<AppState> {
     let api = Router::new()
         .merge(incidents::router())
         .merge(people::router())
+        .merge(schedules::router())
         .merge(services::router())
         .merge(silences::router())
         .merge(openapi::router());

@@ -228,6 +228,10 @@ impl TestApp {
             "SELECT COUNT(*) FROM alerts",
             "SELECT CAST(COALESCE(SUM(last_seen_at), 0) AS BIGINT) FROM alerts",
             "SELECT COUNT(*) FROM service_changes",
+            "SELECT COUNT(*) FROM schedules",
+            "SELECT COUNT(*) FROM schedule_layers",
+            "SELECT COUNT(*) FROM layer_members",
+            "SELECT COUNT(*) FROM schedule_overrides",
         ]
         .iter()
         .map(|sql| self.scalar(sql))

@@ -8,6 +8,7 @@ mod browser;
 mod console_services;
 mod harness;
 mod listing;
+mod oncall;
 mod openapi;
 mod people;
 mod senders;

@@ -1,0 +1,251 @@
+//! On-call schedules over the API: described by responders, read by everyone, answered
+//! in the schedule's own time zone, refused whole when anything is wrong.
+
+use serde_json::{Value, json};
+use triage_testdb::{Backend, on_both_backends};
+
+use crate::harness::{TestApp, assert_error};
+
+fn berlin_schedule() -> Value {
+    json!({
+        "name": "storage-primary",
+        "description": "Storage on call",
+        "time_zone": "Europe/Berlin",
+        "layers": [
+            {"users": ["ann@example.com", "bob@example.com"], "shift": "1w", "start": "2026-11-16T09:00"},
+            {"name": "business hours", "users": ["cy@example.com"], "shift": "1w",
+             "start": "2026-11-16T00:00", "restrictions": ["mon-fri 09:00-17:00"]}
+        ]
+    })
+}
+
+fn schedules_say_who_is_on_call(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let responder = app.user("ann@example.com", "responder", &[]);
+    app.user("bob@example.com", "responder", &[]);
+    app.user("cy@example.com", "responder", &[]);
+    let viewer = app.user("vic@example.com", "viewer", &[]);
+    assert_eq!(
+        app.post(&viewer, "/api/v1/schedules", berlin_schedule()).0,
+        403
+    );
+    let (status, created) = app.post(&responder, "/api/v1/schedules", berlin_schedule());
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["layers"][0]["name"], "Layer 1");
+
+    // The test clock: Sunday 2026-11-22 10:00 UTC, 11:00 in Berlin — ann's first week.
+    let (status, shown) = app.get(&viewer, "/api/v1/schedules/storage-primary");
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["on_call"]["user"], "ann@example.com");
+    assert_eq!(shown["on_call"]["from"], "Layer 1");
+    assert_eq!(shown["on_call"]["end"], "2026-11-23T08:00:00Z");
+
+    let (_, monday) = app.get(
+        &viewer,
+        "/api/v1/schedules/storage-primary/shifts?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z",
+    );
+    let shifts: Vec<(String, String, String)> = monday["shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["user"].as_str().unwrap().to_string(),
+                s["start"].as_str().unwrap().to_string(),
+                s["end"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let row = |u: &str, s: &str, e: &str| (u.to_string(), s.to_string(), e.to_string());
+    assert_eq!(
+        shifts,
+        vec![
+            row(
+                "ann@example.com",
+                "2026-11-23T00:00:00Z",
+                "2026-11-23T08:00:00Z"
+            ),
+            row(
+                "cy@example.com",
+                "2026-11-23T08:00:00Z",
+                "2026-11-23T16:00:00Z"
+            ),
+            row(
+                "bob@example.com",
+                "2026-11-23T16:00:00Z",
+                "2026-11-24T00:00:00Z"
+            ),
+        ]
+    );
+
+    // Bob covers Monday morning; the override wins over both layers.
+    let (status, cover) = app.post(
+        &responder,
+        "/api/v1/schedules/storage-primary/overrides",
+        json!({"user": "bob@example.com", "start": "2026-11-23T07:00:00Z", "duration": "4h"}),
+    );
+    assert_eq!(status, 201, "{cover}");
+    assert_eq!(cover["end"], "2026-11-23T11:00:00Z");
+    assert_eq!(cover["created_by"], "ann@example.com");
+    let (_, at) = app.get(
+        &viewer,
+        "/api/v1/schedules/storage-primary/oncall?at=2026-11-23T09:00:00Z",
+    );
+    assert_eq!(at["on_call"]["user"], "bob@example.com");
+    assert_eq!(at["on_call"]["from"], "override");
+    let (_, everyone) = app.get(&viewer, "/api/v1/oncall?at=2026-11-23T12:00:00Z");
+    assert_eq!(everyone["schedules"][0]["schedule"], "storage-primary");
+    assert_eq!(
+        everyone["schedules"][0]["on_call"]["user"],
+        "cy@example.com"
+    );
+
+    // Replacing the layers keeps the override; deleting it hands back to the layers.
+    let mut changed = berlin_schedule();
+    changed["layers"].as_array_mut().unwrap().truncate(1);
+    let (status, replaced) = app.put(&responder, "/api/v1/schedules/storage-primary", changed);
+    assert_eq!(status, 200, "{replaced}");
+    assert_eq!(replaced["overrides"].as_array().unwrap().len(), 1);
+    let id = cover["id"].as_i64().unwrap();
+    let path = format!("/api/v1/schedules/storage-primary/overrides/{id}");
+    assert_eq!(app.delete(&responder, &path).0, 204);
+    assert_error(
+        &app.delete(&responder, &path),
+        404,
+        "not_found",
+        "no override",
+    );
+    let (_, at) = app.get(
+        &viewer,
+        "/api/v1/schedules/storage-primary/oncall?at=2026-11-23T09:00:00Z",
+    );
+    assert_eq!(at["on_call"]["user"], "bob@example.com");
+    assert_eq!(at["on_call"]["from"], "Layer 1");
+    assert_eq!(
+        app.delete(&responder, "/api/v1/schedules/storage-primary")
+            .0,
+        204
+    );
+    let (_, listed) = app.get(&viewer, "/api/v1/schedules");
+    assert_eq!(listed["schedules"], json!([]));
+}
+
+fn bad_schedules_and_overrides_are_refused_and_change_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let responder = app.user("ann@example.com", "responder", &[]);
+    app.user("bob@example.com", "responder", &[]);
+    app.user("cy@example.com", "responder", &[]);
+    let before = app.snapshot();
+    let bad = |change: &dyn Fn(&mut Value)| {
+        let mut body = berlin_schedule();
+        change(&mut body);
+        body
+    };
+    for (body, status, code, message) in [
+        (
+            bad(&|b| b["time_zone"] = json!("Europe/Atlantis")),
+            422,
+            "invalid_value",
+            "time zone 'Europe/Atlantis' is unknown: use an IANA name",
+        ),
+        (
+            bad(&|b| b["layers"][0]["shift"] = json!("0d")),
+            422,
+            "invalid_value",
+            "write it like 12h, 1d, 1w or 2w",
+        ),
+        (
+            bad(&|b| b["layers"][1]["users"] = json!([])),
+            422,
+            "invalid_value",
+            "layer 'business hours' has nobody in its rotation",
+        ),
+        (
+            bad(&|b| b["layers"][1]["restrictions"] = json!(["weekdays 9-5"])),
+            422,
+            "invalid_value",
+            "write days and hours like 'mon-fri 09:00-17:00'",
+        ),
+        (
+            bad(&|b| b["layers"][0]["users"] = json!(["zed@example.com"])),
+            404,
+            "not_found",
+            "no user with e-mail 'zed@example.com'",
+        ),
+        (
+            bad(&|b| b["name"] = json!("has space")),
+            422,
+            "invalid_value",
+            "schedule",
+        ),
+    ] {
+        let refused = app.post(&responder, "/api/v1/schedules", body);
+        assert_error(&refused, status, code, message);
+    }
+    assert_eq!(app.snapshot(), before);
+
+    let (status, _) = app.post(&responder, "/api/v1/schedules", berlin_schedule());
+    assert_eq!(status, 201);
+    let path = "/api/v1/schedules/storage-primary/overrides";
+    let (status, _) = app.post(
+        &responder,
+        path,
+        json!({"user": "cy@example.com", "start": "2026-11-23T07:00:00Z", "end": "2026-11-23T09:00:00Z"}),
+    );
+    assert_eq!(status, 201);
+    let before = app.snapshot();
+    for (body, message) in [
+        (
+            json!({"user": "bob@example.com", "start": "2026-11-23T08:00:00Z", "end": "2026-11-23T10:00:00Z"}),
+            "overlaps another one",
+        ),
+        (
+            json!({"user": "bob@example.com", "start": "2026-11-23T12:00:00Z", "end": "2026-11-23T11:00:00Z"}),
+            "must end after it starts",
+        ),
+        (
+            json!({"user": "bob@example.com", "start": "2026-11-23T12:00:00Z", "duration": "-1h"}),
+            "duration '-1h' is not allowed",
+        ),
+        (
+            json!({"user": "bob@example.com", "start": "2026-11-23T12:00:00Z"}),
+            "needs an end or a duration",
+        ),
+    ] {
+        assert_error(
+            &app.post(&responder, path, body),
+            422,
+            "invalid_value",
+            message,
+        );
+    }
+    assert_error(
+        &app.get(
+            &responder,
+            "/api/v1/schedules/storage-primary/shifts?from=2026-11-23T00:00:00Z&to=2026-11-22T00:00:00Z",
+        ),
+        422,
+        "invalid_value",
+        "must end after it starts",
+    );
+    assert_error(
+        &app.put(
+            &responder,
+            "/api/v1/schedules/storage-primary",
+            json!({"name": "other", "time_zone": "UTC", "layers": []}),
+        ),
+        422,
+        "invalid_value",
+        "cannot be renamed",
+    );
+    assert_error(
+        &app.get(&responder, "/api/v1/schedules/nowhere"),
+        404,
+        "not_found",
+        "no schedule 'nowhere'",
+    );
+    assert_eq!(app.snapshot(), before);
+}
+
+on_both_backends!(schedules_say_who_is_on_call);
+on_both_backends!(bad_schedules_and_overrides_are_refused_and_change_nothing);
