@@ -15,7 +15,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::{CliError, CliResult, Client};
-use crate::commands::{admin, data, incidents, people, serve, services, silences, workflow};
+use crate::commands::{
+    admin, data, incidents, oncall, people, serve, services, silences, workflow,
+};
 
 #[derive(Parser)]
 #[command(
@@ -95,6 +97,14 @@ enum Command {
     /// Keep planned work quiet: silences and maintenance windows.
     #[command(subcommand)]
     Silence(silences::SilenceCommand),
+    /// Who is on call now (or at --at), in one schedule or all.
+    Oncall(oncall::OnCallArgs),
+    /// Manage on-call schedules.
+    #[command(subcommand)]
+    Schedule(oncall::ScheduleCommand),
+    /// Cover for someone: overrides of a schedule.
+    #[command(subcommand)]
+    Override(oncall::OverrideCommand),
     /// Show who the token belongs to.
     Whoami,
     /// Check or show workflows.
@@ -149,6 +159,9 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Service(command) => services::service(&context, command),
         Command::Integration(command) => services::integration(&context, command),
         Command::Silence(command) => silences::run(&context, command),
+        Command::Oncall(args) => oncall::on_call(&context, args),
+        Command::Schedule(command) => oncall::schedule(&context, command),
+        Command::Override(command) => oncall::overrides(&context, command),
         Command::Whoami => people::whoami(&context),
         Command::Workflow(command) => workflow::run(&context, command),
         Command::Completions { shell } => {

@@ -3,7 +3,9 @@
 use std::fmt::Write;
 
 use jiff::{Timestamp, Unit};
-use triage_store::{Alert, Event, Incident, Page, Service, Silence, User, UserRef};
+use triage_store::{Alert, Event, Incident, Page, Schedule, Service, Silence, User, UserRef};
+
+use crate::commands::oncall::ShiftView;
 
 /// A time as people read it in a terminal: `2026-11-22 10:04:31 UTC`.
 pub fn when(at: Timestamp) -> String {
@@ -213,6 +215,88 @@ pub fn silences(silences: &[Silence]) -> String {
         .collect();
     let header = ["ID", "STATE", "SERVICE", "MATCHERS", "WINDOW", "COMMENT"].map(str::to_string);
     table(&header, &rows)
+}
+
+/// Who is on call in each schedule: one row per schedule.
+pub fn on_call(rows: &[(String, Option<ShiftView>)]) -> String {
+    let rows: Vec<[String; 4]> = rows
+        .iter()
+        .map(|(schedule, shift)| match shift {
+            Some(s) => [
+                schedule.clone(),
+                s.user.clone(),
+                s.from.clone(),
+                when(s.end),
+            ],
+            None => [
+                schedule.clone(),
+                "(nobody)".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+            ],
+        })
+        .collect();
+    let header = ["SCHEDULE", "ON CALL", "FROM", "UNTIL"].map(str::to_string);
+    table(&header, &rows)
+}
+
+/// A time in a schedule's own zone: `Mon 2026-11-23 09:00 CET`.
+fn local(at: Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    at.to_zoned(zone.clone())
+        .strftime("%a %Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// A schedule's layers, overrides and coming shifts, times in its zone.
+pub fn schedule(schedule: &Schedule, shifts: &[ShiftView]) -> String {
+    let zone = jiff::tz::TimeZone::get(&schedule.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({})", schedule.name, schedule.time_zone);
+    if !schedule.description.is_empty() {
+        let _ = writeln!(out, "{}", schedule.description);
+    }
+    for layer in &schedule.layers {
+        let _ = write!(
+            out,
+            "\n{}: {} in turn, {} each, from {}",
+            layer.name,
+            layer.users.join(", "),
+            layer.shift,
+            layer.start
+        );
+        if !layer.restrictions.is_empty() {
+            let _ = write!(out, ", only {}", layer.restrictions.join(" and "));
+        }
+        out.push('\n');
+    }
+    if !schedule.overrides.is_empty() {
+        out.push_str("\nOverrides:\n");
+        for o in &schedule.overrides {
+            let _ = writeln!(
+                out,
+                "  {}  {}  {} → {}",
+                o.id,
+                o.user,
+                local(o.start, &zone),
+                local(o.end, &zone)
+            );
+        }
+    }
+    out.push_str("\nOn call:\n");
+    let rows: Vec<[String; 4]> = shifts
+        .iter()
+        .map(|s| {
+            [
+                local(s.start, &zone),
+                local(s.end, &zone),
+                s.user.clone(),
+                s.from.clone(),
+            ]
+        })
+        .collect();
+    let header = ["FROM", "UNTIL", "WHO", "LAYER"].map(str::to_string);
+    out.push_str(&table(&header, &rows));
+    out
 }
 
 pub fn table<const N: usize>(header: &[String; N], rows: &[[String; N]]) -> String {

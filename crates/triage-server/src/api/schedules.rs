@@ -162,8 +162,10 @@ async fn remove(
 struct RangeQuery {
     /// Now unless given.
     from: Option<Timestamp>,
-    /// A week after `from` unless given.
+    /// A week after `from` unless given (or `days`).
     to: Option<Timestamp>,
+    /// The range's length in days, instead of `to`.
+    days: Option<u32>,
 }
 
 async fn shifts(
@@ -173,9 +175,11 @@ async fn shifts(
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let from = query.from.unwrap_or_else(|| state.now());
-    let to = query
-        .to
-        .unwrap_or(from + SignedDuration::from_hours(24 * 7));
+    let to = match (query.to, query.days) {
+        (Some(_), Some(_)) => return Err(ApiError::invalid("give to or days, not both")),
+        (Some(to), None) => to,
+        (None, days) => from + SignedDuration::from_hours(24 * i64::from(days.unwrap_or(7))),
+    };
     let schedule = state.store.schedule(&name, from).await?;
     let shifts = schedule
         .model()?

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod data;
 mod demo;
 pub mod incidents;
+pub mod oncall;
 pub mod people;
 pub mod serve;
 pub mod services;

@@ -6,6 +6,7 @@ mod alerts;
 mod data;
 mod harness;
 mod instances;
+mod oncall;
 mod people;
 mod runbook;
 mod serve;
