@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod background;
+mod calendar;
 pub mod clock;
 pub mod error;
 mod extract;
@@ -69,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(web::router())
         .merge(intake::router())
+        .merge(calendar::router())
         .merge(metrics::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)

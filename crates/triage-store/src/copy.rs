@@ -118,6 +118,18 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "calendar_feeds",
+        &[
+            ("id", Int),
+            ("token_hash", Text),
+            ("schedule_id", Int),
+            ("user_id", Int),
+            ("created_by", Int),
+            ("created_at", Int),
+            ("revoked_at", Int),
+        ],
+    ),
+    (
         "api_tokens",
         &[
             ("id", Int),

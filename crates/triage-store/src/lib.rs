@@ -16,6 +16,7 @@ mod alerts;
 mod copy;
 mod db;
 mod error;
+mod feeds;
 mod gauges;
 mod groups;
 mod incidents;
@@ -39,6 +40,7 @@ pub use alerts::{Alert, Outcome, ServiceChange};
 pub use copy::Counts;
 pub use db::{Backend, Store, StoreOptions, redact_password};
 pub use error::StoreError;
+pub use feeds::{FeedOf, NewFeed};
 pub use gauges::Gauges;
 pub use incidents::{
     AssigneeFilter, AvailableTransition, IncidentChanges, IncidentFilter, ListRequest, MAX_PAGE,

@@ -8,10 +8,12 @@
 //! that spans the change is an hour shorter or longer). Every shift ends at the instant
 //! the next begins, so there is never a gap or double coverage at a hand-off.
 
+mod ical;
 mod layer;
 mod restriction;
 mod schedule;
 
+pub use ical::{CalendarShift, calendar};
 pub use layer::{Layer, ShiftLength};
 pub use restriction::Restriction;
 pub use schedule::{MAX_RANGE_DAYS, Override, Schedule, Shift, ShiftSource, check_override, zone};

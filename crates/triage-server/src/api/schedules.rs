@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use triage_core::duration::parse_duration;
 use triage_core::oncall::{Shift, ShiftSource};
-use triage_store::{NewOverride, NewSchedule, Schedule, ScheduleLayer};
+use triage_store::{FeedOf, NewFeed, NewOverride, NewSchedule, Schedule, ScheduleLayer};
 
 use crate::AppState;
 use crate::auth::{Responder, Viewer};
@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/schedules/{name}/oncall", get(on_call))
         .route("/schedules/{name}/overrides", post(add_override))
         .route("/schedules/{name}/overrides/{id}", delete(remove_override))
+        .route(
+            "/schedules/{name}/feed",
+            post(create_schedule_feed).delete(revoke_schedule_feed),
+        )
+        .route("/me/feed", post(create_my_feed).delete(revoke_my_feed))
         .route("/oncall", get(everyone_on_call))
 }
 
@@ -276,5 +281,58 @@ async fn remove_override(
     Path((name, id)): Path<(String, i64)>,
 ) -> ApiResult<impl IntoResponse> {
     state.store.remove_override(&name, id, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new feed as answered: the token and the path calendar apps subscribe to.
+fn feed_answer(feed: NewFeed) -> impl IntoResponse {
+    let path = format!("/calendar/{}.ics", feed.token);
+    (
+        StatusCode::CREATED,
+        Json(json!({ "token": feed.token, "path": path, "of": feed.of })),
+    )
+}
+
+async fn create_schedule_feed(
+    State(state): State<AppState>,
+    Responder(actor): Responder,
+    Path(name): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let feed = state
+        .store
+        .create_feed(FeedOf::Schedule(name), &actor, state.now())
+        .await?;
+    Ok(feed_answer(feed))
+}
+
+async fn revoke_schedule_feed(
+    State(state): State<AppState>,
+    Responder(_): Responder,
+    Path(name): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    state
+        .store
+        .revoke_feed(FeedOf::Schedule(name), state.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn create_my_feed(
+    State(state): State<AppState>,
+    Viewer(actor): Viewer,
+) -> ApiResult<impl IntoResponse> {
+    let of = FeedOf::User(actor.email.clone());
+    let feed = state.store.create_feed(of, &actor, state.now()).await?;
+    Ok(feed_answer(feed))
+}
+
+async fn revoke_my_feed(
+    State(state): State<AppState>,
+    Viewer(actor): Viewer,
+) -> ApiResult<impl IntoResponse> {
+    state
+        .store
+        .revoke_feed(FeedOf::User(actor.email), state.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,14 @@
 //! On-call schedules over the API: described by responders, read by everyone, answered
-//! in the schedule's own time zone, refused whole when anything is wrong.
+//! in the schedule's own time zone, refused whole when anything is wrong; iCalendar feeds
+//! read by Python's `icalendar` library as calendar apps read them.
+
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::{TestApp, assert_error};
+use crate::senders::available;
 
 fn berlin_schedule() -> Value {
     json!({
@@ -249,3 +253,137 @@ fn bad_schedules_and_overrides_are_refused_and_change_nothing(backend: Backend) 
 
 on_both_backends!(schedules_say_who_is_on_call);
 on_both_backends!(bad_schedules_and_overrides_are_refused_and_change_nothing);
+
+/// Reads an iCalendar feed with the Python `icalendar` library, as calendar apps read
+/// it: each event's summary, start and end (UTC) and UID; none if the library is absent.
+fn parsed_by_icalendar(feed: &str) -> Option<Vec<[String; 4]>> {
+    let present = Command::new("python3")
+        .args(["-c", "import icalendar"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available("icalendar (Python)", present) {
+        return None;
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), feed).unwrap();
+    let script = r#"
+import icalendar, json, sys
+calendar = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+assert calendar["VERSION"] == "2.0" and "PRODID" in calendar
+print(json.dumps([[str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decoded("DTEND").isoformat(),
+                   str(e["UID"])] for e in calendar.walk("VEVENT")]))
+"#;
+    let output = Command::new("python3")
+        .args(["-c", script])
+        .arg(file.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(serde_json::from_slice(&output.stdout).unwrap())
+}
+
+/// Fetches a feed the way a calendar app does: no credentials, the secret in the path.
+fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent.get(format!("{}{path}", app.url())).call().unwrap();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = response.body_mut().read_to_string().unwrap();
+    (response.status().as_u16(), kind, body)
+}
+
+fn calendar_feeds_serve_shifts_to_calendar_apps(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let responder = app.user("ann@example.com", "responder", &[]);
+    app.user("bob@example.com", "responder", &[]);
+    app.user("cy@example.com", "responder", &[]);
+    let viewer = app.user("vic@example.com", "viewer", &[]);
+    assert_eq!(
+        app.post(&responder, "/api/v1/schedules", berlin_schedule())
+            .0,
+        201
+    );
+    let feed_route = "/api/v1/schedules/storage-primary/feed";
+    assert_eq!(app.post(&viewer, feed_route, json!({})).0, 403);
+    let (status, feed) = app.post(&responder, feed_route, json!({}));
+    assert_eq!(status, 201, "{feed}");
+    let path = feed["path"].as_str().unwrap().to_string();
+    assert!(
+        path.starts_with("/calendar/trc_") && path.ends_with(".ics"),
+        "{path}"
+    );
+
+    let (status, kind, body) = fetch(&app, &path);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(kind, "text/calendar; charset=utf-8");
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n"), "{body}");
+    if let Some(events) = parsed_by_icalendar(&body) {
+        // Monday 2026-11-16: business hours are cy's (09:00-17:00 in Berlin), the rest ann's.
+        let first: Vec<[&str; 3]> = events[..3]
+            .iter()
+            .map(|e| [e[0].as_str(), e[1].as_str(), e[2].as_str()])
+            .collect();
+        assert_eq!(
+            first,
+            vec![
+                [
+                    "On call: storage-primary (cy@example.com)",
+                    "2026-11-16T08:00:00+00:00",
+                    "2026-11-16T16:00:00+00:00"
+                ],
+                [
+                    "On call: storage-primary (ann@example.com)",
+                    "2026-11-16T16:00:00+00:00",
+                    "2026-11-17T08:00:00+00:00"
+                ],
+                [
+                    "On call: storage-primary (cy@example.com)",
+                    "2026-11-17T08:00:00+00:00",
+                    "2026-11-17T16:00:00+00:00"
+                ],
+            ]
+        );
+        // A year ahead, each event with its own UID.
+        assert!(events.len() > 500, "{}", events.len());
+        let mut uids: Vec<&str> = events.iter().map(|e| e[3].as_str()).collect();
+        uids.sort_unstable();
+        uids.dedup();
+        assert_eq!(uids.len(), events.len());
+    }
+
+    // A person's own feed: only their shifts.
+    let (status, mine) = app.post(&responder, "/api/v1/me/feed", json!({}));
+    assert_eq!(status, 201, "{mine}");
+    let (_, _, body) = fetch(&app, mine["path"].as_str().unwrap());
+    assert!(body.contains("(ann@example.com)"));
+    assert!(!body.contains("(cy@example.com)"));
+    assert!(!body.contains("(bob@example.com)"));
+
+    // A new address replaces the old; a revoked one stops working.
+    let (_, again) = app.post(&responder, feed_route, json!({}));
+    assert_eq!(fetch(&app, &path).0, 404);
+    assert_eq!(fetch(&app, again["path"].as_str().unwrap()).0, 200);
+    assert_eq!(app.delete(&responder, feed_route).0, 204);
+    assert_eq!(fetch(&app, again["path"].as_str().unwrap()).0, 404);
+    assert_error(
+        &app.delete(&responder, feed_route),
+        404,
+        "not_found",
+        "no live feed",
+    );
+    assert_eq!(fetch(&app, "/calendar/trc_nothing.ics").0, 404);
+}
+
+on_both_backends!(calendar_feeds_serve_shifts_to_calendar_apps);

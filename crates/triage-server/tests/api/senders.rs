@@ -20,12 +20,13 @@ use triage_testdb::{Backend, on_both_backends};
 use crate::harness::TestApp;
 use crate::web::{Browser, PASSWORD, app_with_password, sign_in};
 
-fn required() -> bool {
+pub(crate) fn required() -> bool {
     std::env::var("TRIAGE_REQUIRE_SENDERS").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
-/// Whether a sender is here; if not, says so (or fails when senders are required).
-fn available(what: &str, present: bool) -> bool {
+/// Whether a sender (or a real client such as a calendar library) is here; if not, says
+/// so (or fails when senders are required).
+pub(crate) fn available(what: &str, present: bool) -> bool {
     if !present {
         assert!(
             !required(),

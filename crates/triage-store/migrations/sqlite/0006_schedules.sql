@@ -45,3 +45,16 @@ CREATE TABLE schedule_overrides (
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX schedule_overrides_time ON schedule_overrides (schedule_id, ends_at);
+
+-- Secret-token iCalendar feeds (calendar apps cannot send credentials): a schedule's
+-- shifts, or one person's shifts across every schedule. Stored only as SHA-256.
+CREATE TABLE calendar_feeds (
+    id          INTEGER PRIMARY KEY,
+    token_hash  TEXT NOT NULL UNIQUE,
+    schedule_id INTEGER REFERENCES schedules (id) ON DELETE CASCADE,
+    user_id     INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    created_by  INTEGER REFERENCES users (id),
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER,
+    CHECK ((schedule_id IS NULL) <> (user_id IS NULL))
+);
