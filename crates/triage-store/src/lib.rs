@@ -39,7 +39,7 @@ pub use actor::Actor;
 pub use alerts::{Alert, Outcome, ServiceChange};
 pub use copy::Counts;
 pub use db::{Backend, Store, StoreOptions, redact_password};
-pub use error::StoreError;
+pub use error::{StoreError, StoreResult};
 pub use feeds::{FeedOf, NewFeed};
 pub use gauges::Gauges;
 pub use incidents::{

@@ -4,7 +4,7 @@ mod health;
 mod incidents;
 mod openapi;
 mod people;
-mod schedules;
+pub(crate) mod schedules;
 mod services;
 mod silences;
 

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use triage_core::duration::parse_duration;
 use triage_core::oncall::{Shift, ShiftSource};
-use triage_store::{FeedOf, NewFeed, NewOverride, NewSchedule, Schedule, ScheduleLayer};
+use triage_store::{
+    FeedOf, NewFeed, NewOverride, NewSchedule, Schedule, ScheduleLayer, StoreResult,
+};
 
 use crate::AppState;
 use crate::auth::{Responder, Viewer};
@@ -69,7 +71,7 @@ impl ShiftView {
 }
 
 /// Who is on call in `schedule` at `at`, if anyone.
-pub fn on_call_at(schedule: &Schedule, at: Timestamp) -> ApiResult<Option<ShiftView>> {
+pub fn on_call_at(schedule: &Schedule, at: Timestamp) -> StoreResult<Option<ShiftView>> {
     let model = schedule.model()?;
     Ok(model
         .shift_at(at, SHIFT_HORIZON)

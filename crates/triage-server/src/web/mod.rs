@@ -10,6 +10,7 @@ mod error;
 mod incident;
 mod list;
 mod live;
+mod schedules;
 mod services;
 mod session;
 mod sign_in;
@@ -44,6 +45,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/services/{name}/{action}",
             axum::routing::post(services::act),
+        )
+        .route("/schedules", get(schedules::list).post(schedules::create))
+        .route("/schedules/{name}", get(schedules::page))
+        .route(
+            "/schedules/{name}/overrides",
+            axum::routing::post(schedules::add_override),
+        )
+        .route(
+            "/schedules/{name}/overrides/{id}/remove",
+            axum::routing::post(schedules::remove_override),
+        )
+        .route(
+            "/schedules/{name}/feed",
+            axum::routing::post(schedules::create_feed),
         )
         .route("/silences", get(silences::page).post(silences::create))
         .route(

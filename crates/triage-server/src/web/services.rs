@@ -96,7 +96,7 @@ struct ServicePage {
 
 /// Where this server is reached, as the browser reached it (a proxy in front may say
 /// which scheme it serves).
-fn base_url(headers: &HeaderMap) -> String {
+pub(super) fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(HOST)
         .and_then(|h| h.to_str().ok())

@@ -5,6 +5,7 @@ mod access;
 mod alerts;
 mod bad_input;
 mod browser;
+mod console_schedules;
 mod console_services;
 mod harness;
 mod listing;
