@@ -76,6 +76,15 @@ fn every_page_renders_as_its_snapshot(backend: Backend) {
         "/api/v1/incidents/INC-1/comments",
         json!({ "body": "Rolled back" }),
     );
+    let (status, body) = app.post(
+        &app.admin,
+        "/api/v1/schedules",
+        json!({ "name": "primary", "time_zone": "Europe/Berlin", "layers": [
+            { "users": ["admin@example.com"], "shift": "1d", "start": "2026-11-20T09:00" },
+            { "name": "days", "users": ["admin@example.com"], "shift": "1w", "start": "2026-11-16T00:00",
+              "restrictions": ["mon-fri 09:00-17:00"] }] }),
+    );
+    assert_eq!(status, 201, "{body}");
     app.advance(90);
 
     let mut browser = Browser::new(&app);
@@ -90,6 +99,8 @@ fn every_page_renders_as_its_snapshot(backend: Backend) {
     assert!(!csrf(&admin).is_empty());
     check("admin", &admin.body);
     check("not-found", &browser.get("/incidents/INC-404").body);
+    check("schedules", &browser.get("/schedules").body);
+    check("schedule", &browser.get("/schedules/primary").body);
 }
 
 on_both_backends!(every_page_renders_as_its_snapshot);
