@@ -9,6 +9,7 @@ pub mod alert;
 pub mod clock;
 pub mod duration;
 pub mod email;
+pub mod escalation;
 pub mod incident;
 pub mod link;
 pub mod oncall;
