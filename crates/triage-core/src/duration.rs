@@ -1,5 +1,5 @@
 //! Durations as people write them in commands and forms: `90s`, `30m`, `2h`, `1h30m`,
-//! `1d` (silences now; escalation delays and reminders later).
+//! `1d`: silences, overrides, escalation delays.
 
 use jiff::SignedDuration;
 
@@ -34,9 +34,34 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, BadDuration> {
     Ok(total)
 }
 
+/// A duration written back the way [`parse_duration`] reads it: `30s`, `5m`, `1h30m`,
+/// `2d`.
+pub fn format_duration(duration: SignedDuration) -> String {
+    let mut seconds = duration.as_secs();
+    if seconds <= 0 {
+        return "0s".to_string();
+    }
+    let mut text = String::new();
+    for (unit, size) in [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)] {
+        if seconds >= size {
+            text.push_str(&format!("{}{unit}", seconds / size));
+            seconds %= size;
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_written_back_as_they_are_read() {
+        for text in ["30s", "5m", "1h30m", "2d", "1d1h1m1s"] {
+            assert_eq!(format_duration(parse_duration(text).unwrap()), text);
+        }
+        assert_eq!(format_duration(SignedDuration::from_mins(120)), "2h");
+    }
 
     #[test]
     fn durations_read_as_people_write_them() {

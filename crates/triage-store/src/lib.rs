@@ -16,6 +16,7 @@ mod alerts;
 mod copy;
 mod db;
 mod error;
+mod escalation;
 mod feeds;
 mod gauges;
 mod groups;
@@ -40,6 +41,7 @@ pub use alerts::{Alert, Outcome, ServiceChange};
 pub use copy::Counts;
 pub use db::{Backend, Store, StoreOptions, redact_password};
 pub use error::{StoreError, StoreResult};
+pub use escalation::{EscalationPolicy, NewPolicy, PolicyLevel, PolicyTarget};
 pub use feeds::{FeedOf, NewFeed};
 pub use gauges::Gauges;
 pub use incidents::{

@@ -48,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "schedules",
         include_str!("../migrations/postgres/0006_schedules.sql"),
     ),
+    (
+        7,
+        "escalation",
+        include_str!("../migrations/postgres/0007_escalation.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

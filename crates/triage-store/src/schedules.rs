@@ -10,6 +10,7 @@ use triage_core::oncall::{self, Layer, Restriction, ShiftLength};
 use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
+use crate::escalation::policies_using_schedule;
 use crate::time::{from_db, to_db};
 use crate::users::user_id;
 
@@ -334,6 +335,13 @@ impl Store {
         self.write(move |connection| {
             Box::pin(async move {
                 let id = schedule_id(connection, &name).await?;
+                let users = policies_using_schedule(connection, id).await?;
+                if !users.is_empty() {
+                    return Err(StoreError::Invalid(format!(
+                        "schedule '{name}' is used by escalation policy {}; change the policy first",
+                        users.join(", ")
+                    )));
+                }
                 sqlx::query("DELETE FROM schedules WHERE id = $1")
                     .bind(id)
                     .execute(&mut *connection)

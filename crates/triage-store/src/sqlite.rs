@@ -44,6 +44,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "schedules",
         include_str!("../migrations/sqlite/0006_schedules.sql"),
     ),
+    (
+        7,
+        "escalation",
+        include_str!("../migrations/sqlite/0007_escalation.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

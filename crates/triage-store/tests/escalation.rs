@@ -1,0 +1,137 @@
+//! Escalation policies as stored, on both backends.
+
+use jiff::Timestamp;
+use triage_core::escalation::advance;
+use triage_core::role::Role;
+use triage_store::{
+    NewPolicy, NewSchedule, NewUser, PolicyLevel, PolicyTarget, ScheduleLayer, Store, StoreError,
+    StoreOptions,
+};
+use triage_testdb::{Backend, TestDb, on_both_backends_async};
+
+fn now() -> Timestamp {
+    "2026-11-23T10:00:00Z".parse().unwrap()
+}
+
+async fn setup(backend: Backend) -> (TestDb, Store) {
+    let db = TestDb::new(backend);
+    let store = Store::open(&db.db, StoreOptions::default()).await.unwrap();
+    for email in ["ann@example.com", "lead@example.com"] {
+        let user = NewUser {
+            email: email.to_string(),
+            name: None,
+            role: Role::Responder,
+            groups: Vec::new(),
+        };
+        store.create_user(user, now()).await.unwrap();
+    }
+    let schedule = NewSchedule {
+        name: "primary".to_string(),
+        description: String::new(),
+        time_zone: "UTC".to_string(),
+        layers: vec![ScheduleLayer {
+            name: String::new(),
+            users: vec!["ann@example.com".to_string()],
+            shift: "1w".to_string(),
+            start: "2026-11-16T09:00".to_string(),
+            restrictions: Vec::new(),
+        }],
+    };
+    store.create_schedule(schedule, now()).await.unwrap();
+    (db, store)
+}
+
+fn two_levels() -> NewPolicy {
+    NewPolicy {
+        name: "storage".to_string(),
+        description: "Storage escalation".to_string(),
+        repeat: 1,
+        levels: vec![
+            PolicyLevel {
+                targets: vec![PolicyTarget::Schedule("primary".to_string())],
+                delay: "300s".to_string(),
+            },
+            PolicyLevel {
+                targets: vec![PolicyTarget::User("Lead@Example.com".to_string())],
+                delay: "1h".to_string(),
+            },
+        ],
+    }
+}
+
+async fn policies_are_stored_as_written(backend: Backend) {
+    let (_db, store) = setup(backend).await;
+    let created = store.create_policy(two_levels(), now()).await.unwrap();
+    assert_eq!(created.levels[0].delay, "5m");
+    assert_eq!(
+        created.levels[1].targets,
+        [PolicyTarget::User("lead@example.com".to_string())]
+    );
+    assert_eq!(store.policy("storage").await.unwrap(), created);
+    assert!(matches!(
+        store.create_policy(two_levels(), now()).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    // The stored policy decides: level 1 pages whoever is on call in the schedule.
+    let model = created.model().unwrap();
+    let progress = advance(&model, 0, now(), now(), |_, _| {
+        Some("ann@example.com".to_string())
+    });
+    assert_eq!(progress.fired[0].paged, ["ann@example.com"]);
+
+    // A schedule in use cannot be deleted.
+    let refused = store.delete_schedule("primary").await.unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("schedule 'primary' is used by escalation policy storage"),
+        "{refused}"
+    );
+
+    let mut changed = two_levels();
+    changed.levels.truncate(1);
+    changed.repeat = 0;
+    let updated = store
+        .update_policy("storage", changed, now())
+        .await
+        .unwrap();
+    assert_eq!(updated.levels.len(), 1);
+    assert_eq!(store.policies().await.unwrap(), vec![updated]);
+    store.delete_policy("storage").await.unwrap();
+    store.delete_schedule("primary").await.unwrap();
+}
+
+async fn bad_policies_are_refused_and_change_nothing(backend: Backend) {
+    let (_db, store) = setup(backend).await;
+    let cases: Vec<(fn(&mut NewPolicy), &str)> = vec![
+        (|p| p.levels.clear(), "needs at least one level"),
+        (|p| p.levels[1].targets.clear(), "level 2 targets nobody"),
+        (
+            |p| p.levels[0].delay = "0m".into(),
+            "level 1: duration '0m' is not allowed",
+        ),
+        (
+            |p| p.levels[1].delay = "soon".into(),
+            "level 2: duration 'soon'",
+        ),
+        (|p| p.repeat = 12, "repeats 0 to 9 times"),
+        (
+            |p| p.levels[0].targets = vec![PolicyTarget::Schedule("nowhere".into())],
+            "no schedule 'nowhere'",
+        ),
+        (
+            |p| p.levels[1].targets = vec![PolicyTarget::User("zed@example.com".into())],
+            "no user with e-mail 'zed@example.com'",
+        ),
+    ];
+    for (change, expected) in cases {
+        let mut bad = two_levels();
+        change(&mut bad);
+        let error = store.create_policy(bad, now()).await.unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+    assert!(store.policies().await.unwrap().is_empty());
+}
+
+on_both_backends_async!(policies_are_stored_as_written);
+on_both_backends_async!(bad_policies_are_refused_and_change_nothing);
