@@ -101,9 +101,12 @@ async fn policies_are_stored_as_written(backend: Backend) {
     store.delete_schedule("primary").await.unwrap();
 }
 
+/// A change that makes a policy bad.
+type Change = fn(&mut NewPolicy);
+
 async fn bad_policies_are_refused_and_change_nothing(backend: Backend) {
     let (_db, store) = setup(backend).await;
-    let cases: Vec<(fn(&mut NewPolicy), &str)> = vec![
+    let cases: Vec<(Change, &str)> = vec![
         (|p| p.levels.clear(), "needs at least one level"),
         (|p| p.levels[1].targets.clear(), "level 2 targets nobody"),
         (
