@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use triage_core::Priority;
 use triage_core::alert::{AlertPolicy, AlertSeverity, IntegrationKind};
 use triage_core::incident::parse_name;
 
@@ -34,6 +35,10 @@ pub struct Service {
     pub flap_window: i64,
     /// Labels that decide alert grouping; empty: each sender's own grouping.
     pub group_by: Vec<String>,
+    /// Who is paged for its incidents, and how escalation climbs.
+    pub escalation_policy: Option<String>,
+    /// Priorities whose incidents page (`P1`, `P2`); the others notify without paging.
+    pub paging_priorities: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -63,6 +68,10 @@ pub struct ServiceChanges {
     pub owner: Option<String>,
     pub runbook_url: Option<String>,
     pub policy: PolicyChanges,
+    /// An escalation policy's name; an empty text leaves the service without one.
+    pub escalation_policy: Option<String>,
+    /// Priority codes separated by commas: `P1,P2`.
+    pub paging_priorities: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +93,11 @@ pub struct NewIntegration {
 }
 
 const SERVICE_COLUMNS: &str = "s.name, s.description, g.name AS owner, s.runbook_url, \
-     s.created_at, s.alert_mapping, s.on_resolved, s.flap_window, s.group_by";
+     s.created_at, s.alert_mapping, s.on_resolved, s.flap_window, s.group_by, \
+     p.name AS escalation_policy, s.paging_priorities";
+/// What [`SERVICE_COLUMNS`] reads from.
+const SERVICE_JOINS: &str = "services s LEFT JOIN groups g ON g.id = s.owner_group_id \
+     LEFT JOIN escalation_policies p ON p.id = s.escalation_policy_id";
 const INTEGRATION_COLUMNS: &str =
     "i.id, s.name AS service, i.kind, i.name, i.created_at, i.revoked_at";
 
@@ -109,7 +122,26 @@ fn service_from(row: &AnyRow) -> StoreResult<Service> {
         on_resolved: policy.on_resolved.to_string(),
         flap_window: policy.flap_window,
         group_by: policy.group_by,
+        escalation_policy: row.try_get("escalation_policy")?,
+        paging_priorities: read_priorities(&row.try_get::<String, _>("paging_priorities")?)?,
     })
+}
+
+/// Priority codes separated by commas (`P1,P2`), checked; `none` (or nothing): no
+/// priority pages.
+fn read_priorities(text: &str) -> StoreResult<Vec<String>> {
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut codes: Vec<Priority> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| Priority::parse(t).map_err(|e| StoreError::Invalid(e.to_string())))
+        .collect::<StoreResult<_>>()?;
+    codes.sort();
+    codes.dedup();
+    Ok(codes.into_iter().map(|p| p.code().to_string()).collect())
 }
 
 /// A service row's alert policy (from `s.alert_mapping`, `s.on_resolved`, ...).
@@ -214,7 +246,7 @@ async fn service_id(connection: &mut AnyConnection, name: &str) -> StoreResult<i
 
 async fn load_service(connection: &mut AnyConnection, name: &str) -> StoreResult<Service> {
     let sql = format!(
-        "SELECT {SERVICE_COLUMNS} FROM services s LEFT JOIN groups g ON g.id = s.owner_group_id \
+        "SELECT {SERVICE_COLUMNS} FROM {SERVICE_JOINS} \
          WHERE s.name = $1"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -294,8 +326,7 @@ impl Store {
         self.write(move |connection| {
             Box::pin(async move {
                 let sql = format!(
-                    "SELECT s.id, {SERVICE_COLUMNS} FROM services s \
-                     LEFT JOIN groups g ON g.id = s.owner_group_id WHERE s.name = $1"
+                    "SELECT s.id, {SERVICE_COLUMNS} FROM {SERVICE_JOINS} WHERE s.name = $1"
                 );
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&name)
@@ -317,10 +348,32 @@ impl Store {
                     Some(link) => link,
                     None => row.try_get("runbook_url")?,
                 };
+                let escalation_policy = match changes.escalation_policy {
+                    Some(name) => Some(name.trim().to_string()).filter(|n| !n.is_empty()),
+                    None => row.try_get("escalation_policy")?,
+                };
+                let escalation_id = match &escalation_policy {
+                    Some(name) => Some(
+                        sqlx::query_scalar::<_, i64>(
+                            "SELECT id FROM escalation_policies WHERE name = $1",
+                        )
+                        .bind(name)
+                        .fetch_optional(&mut *connection)
+                        .await?
+                        .ok_or_else(|| {
+                            StoreError::NotFound(format!("no escalation policy '{name}'"))
+                        })?,
+                    ),
+                    None => None,
+                };
+                let paging = match &changes.paging_priorities {
+                    Some(text) => read_priorities(text)?,
+                    None => read_priorities(&row.try_get::<String, _>("paging_priorities")?)?,
+                };
                 sqlx::query(
                     "UPDATE services SET description = $1, owner_group_id = $2, runbook_url = $3, \
-                     alert_mapping = $4, on_resolved = $5, flap_window = $6, group_by = $7 \
-                     WHERE id = $8",
+                     alert_mapping = $4, on_resolved = $5, flap_window = $6, group_by = $7, \
+                     escalation_policy_id = $9, paging_priorities = $10 WHERE id = $8",
                 )
                 .bind(&description)
                 .bind(owner_id)
@@ -330,6 +383,8 @@ impl Store {
                 .bind(policy.flap_window)
                 .bind(policy.group_by.join(","))
                 .bind(id)
+                .bind(escalation_id)
+                .bind(paging.join(","))
                 .execute(&mut *connection)
                 .await?;
                 load_service(connection, &name).await
@@ -340,7 +395,7 @@ impl Store {
 
     pub async fn services(&self) -> StoreResult<Vec<Service>> {
         let sql = format!(
-            "SELECT {SERVICE_COLUMNS} FROM services s LEFT JOIN groups g ON g.id = s.owner_group_id \
+            "SELECT {SERVICE_COLUMNS} FROM {SERVICE_JOINS} \
              ORDER BY s.name"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

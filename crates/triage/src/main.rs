@@ -102,6 +102,9 @@ enum Command {
     /// Manage on-call schedules.
     #[command(subcommand)]
     Schedule(oncall::ScheduleCommand),
+    /// Manage escalation policies: who is paged, level by level.
+    #[command(subcommand)]
+    Escalation(oncall::EscalationCommand),
     /// Cover for someone: overrides of a schedule.
     #[command(subcommand)]
     Override(oncall::OverrideCommand),
@@ -162,6 +165,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Oncall(args) => oncall::on_call(&context, args),
         Command::Schedule(command) => oncall::schedule(&context, command),
         Command::Override(command) => oncall::overrides(&context, command),
+        Command::Escalation(command) => oncall::escalation(&context, command),
         Command::Whoami => people::whoami(&context),
         Command::Workflow(command) => workflow::run(&context, command),
         Command::Completions { shell } => {

@@ -3,7 +3,10 @@
 use std::fmt::Write;
 
 use jiff::{Timestamp, Unit};
-use triage_store::{Alert, Event, Incident, Page, Schedule, Service, Silence, User, UserRef};
+use triage_store::{
+    Alert, EscalationPolicy, Event, Incident, Page, PolicyTarget, Schedule, Service, Silence, User,
+    UserRef,
+};
 
 use crate::commands::oncall::ShiftView;
 
@@ -162,6 +165,46 @@ pub fn service(service: &Service) -> String {
         })
         .collect();
     let _ = writeln!(out, "  alert mapping: {}", mapping.join(" "));
+    let _ = writeln!(
+        out,
+        "  escalation:    {}",
+        service.escalation_policy.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(
+        out,
+        "  pages for:     {}",
+        or_dash(&service.paging_priorities)
+    );
+    out
+}
+
+/// An escalation policy, level by level.
+pub fn policy(policy: &EscalationPolicy) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", policy.name, policy.description);
+    for (i, level) in policy.levels.iter().enumerate() {
+        let targets: Vec<String> = level
+            .targets
+            .iter()
+            .map(|t| match t {
+                PolicyTarget::User(email) => email.clone(),
+                PolicyTarget::Schedule(name) => format!("on call in {name}"),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}. page {}; after {} without an acknowledgement, go on",
+            i + 1,
+            targets.join(", "),
+            level.delay
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  repeat: {} more time(s); used by: {}",
+        policy.repeat,
+        or_dash(&policy.services)
+    );
     out
 }
 

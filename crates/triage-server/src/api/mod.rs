@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one router per resource, and the health route.
 
+mod escalation;
 mod health;
 mod incidents;
 mod openapi;
@@ -15,6 +16,7 @@ use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
     let api = Router::new()
+        .merge(escalation::router())
         .merge(incidents::router())
         .merge(people::router())
         .merge(schedules::router())

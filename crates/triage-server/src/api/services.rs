@@ -131,6 +131,10 @@ struct UpdateServiceBody {
     owner: Option<String>,
     /// An empty text clears the link.
     runbook_url: Option<String>,
+    /// An escalation policy's name; an empty text leaves the service without one.
+    escalation_policy: Option<String>,
+    /// Priorities whose incidents page: `["P1", "P2"]` or `"P1,P2"`; empty: none.
+    paging_priorities: Option<NamesInput>,
     #[serde(flatten)]
     policy: PolicyBody,
 }
@@ -146,6 +150,11 @@ async fn update_service(
         owner: body.owner,
         runbook_url: body.runbook_url,
         policy: body.policy.into(),
+        escalation_policy: body.escalation_policy,
+        paging_priorities: body.paging_priorities.map(|p| match p {
+            NamesInput::Text(text) => text,
+            NamesInput::List(codes) => codes.join(","),
+        }),
     };
     Ok(Json(state.store.update_service(&name, changes).await?))
 }

@@ -88,6 +88,7 @@ struct ServicePage {
     kinds: Vec<&'static str>,
     mapping: Vec<MappingRow>,
     on_resolved: Vec<Choice>,
+    policies: Vec<Choice>,
     on_resolved_words: &'static str,
     flap_minutes: i64,
     alerts: Vec<AlertLine>,
@@ -221,6 +222,7 @@ async fn render_service(
         .into_iter()
         .map(ChangeLine::new)
         .collect();
+    let service_policy = service.escalation_policy.clone().unwrap_or_default();
     let page = ServicePage {
         nav: signed_in.nav(),
         error,
@@ -231,6 +233,19 @@ async fn render_service(
         integrations,
         kinds: IntegrationKind::ALL.iter().map(|k| k.as_str()).collect(),
         mapping,
+        policies: options(
+            std::iter::once((String::new(), "None".to_string()))
+                .chain(
+                    state
+                        .store
+                        .policies()
+                        .await?
+                        .into_iter()
+                        .map(|p| (p.name.clone(), p.name)),
+                )
+                .collect(),
+            Some(service_policy.as_str()),
+        ),
         on_resolved,
         alerts,
         changes,
@@ -279,6 +294,10 @@ pub struct ServiceForm {
     flap_minutes: String,
     #[serde(default)]
     group_by: String,
+    /// Absent: left alone; empty: no policy.
+    escalation_policy: Option<String>,
+    #[serde(default)]
+    paging_priorities: String,
     #[serde(default)]
     critical_priority: String,
     #[serde(default)]
@@ -381,6 +400,8 @@ async fn apply(
                     flap_window,
                     group_by: Some(form.group_by.clone()),
                 },
+                escalation_policy: form.escalation_policy.clone(),
+                paging_priorities: optional(&form.paging_priorities),
             };
             store.update_service(name, changes).await?;
         }

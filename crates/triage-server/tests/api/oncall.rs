@@ -387,3 +387,108 @@ fn calendar_feeds_serve_shifts_to_calendar_apps(backend: Backend) {
 }
 
 on_both_backends!(calendar_feeds_serve_shifts_to_calendar_apps);
+
+fn escalation_policies_and_the_services_that_use_them(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let responder = app.user("ann@example.com", "responder", &[]);
+    app.user("bob@example.com", "responder", &[]);
+    app.user("cy@example.com", "responder", &[]);
+    let viewer = app.user("vic@example.com", "viewer", &[]);
+    assert_eq!(
+        app.post(&responder, "/api/v1/schedules", berlin_schedule())
+            .0,
+        201
+    );
+    let policy = json!({"name": "storage", "repeat": 1, "levels": [
+        {"targets": [{"schedule": "storage-primary"}], "delay": "5m"},
+        {"targets": [{"user": "cy@example.com"}, {"schedule": "storage-primary"}], "delay": "30m"}]});
+    assert_eq!(
+        app.post(&viewer, "/api/v1/escalation-policies", policy.clone())
+            .0,
+        403
+    );
+    let (status, created) = app.post(&responder, "/api/v1/escalation-policies", policy);
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["levels"][1]["delay"], "30m");
+    assert_eq!(
+        created["levels"][1]["targets"][0],
+        json!({"user": "cy@example.com"})
+    );
+
+    let before = app.snapshot();
+    for (body, message) in [
+        (
+            json!({"name": "x", "levels": []}),
+            "needs at least one level",
+        ),
+        (
+            json!({"name": "x", "levels": [{"targets": [], "delay": "5m"}]}),
+            "level 1 targets nobody",
+        ),
+        (
+            json!({"name": "x", "levels": [{"targets": [{"user": "cy@example.com"}], "delay": "0s"}]}),
+            "level 1: duration '0s' is not allowed",
+        ),
+        (
+            json!({"name": "x", "repeat": 10, "levels": [{"targets": [{"user": "cy@example.com"}], "delay": "1m"}]}),
+            "repeats 0 to 9 times",
+        ),
+    ] {
+        assert_error(
+            &app.post(&responder, "/api/v1/escalation-policies", body),
+            422,
+            "invalid_value",
+            message,
+        );
+    }
+    assert_error(
+        &app.post(
+            &responder,
+            "/api/v1/escalation-policies",
+            json!({"name": "x", "levels": [{"targets": [{"team": "sre"}], "delay": "1m"}]}),
+        ),
+        422,
+        "invalid_field",
+        "unknown variant `team`, expected `user` or `schedule`",
+    );
+    assert_eq!(app.snapshot(), before);
+
+    // A service takes the policy and says which priorities page.
+    app.integration("storage", "webhook");
+    let (status, service) = app.patch(
+        &app.admin,
+        "/api/v1/services/storage",
+        json!({"escalation_policy": "storage", "paging_priorities": ["P1", "P3"]}),
+    );
+    assert_eq!(status, 200, "{service}");
+    assert_eq!(service["escalation_policy"], "storage");
+    assert_eq!(service["paging_priorities"], json!(["P1", "P3"]));
+    assert_error(
+        &app.patch(
+            &app.admin,
+            "/api/v1/services/storage",
+            json!({"paging_priorities": "P1,P9"}),
+        ),
+        422,
+        "invalid_value",
+        "P9",
+    );
+    let (_, shown) = app.get(&viewer, "/api/v1/escalation-policies/storage");
+    assert_eq!(shown["services"], json!(["storage"]));
+    // The schedule it pages through cannot go while the policy uses it.
+    assert_error(
+        &app.delete(&responder, "/api/v1/schedules/storage-primary"),
+        422,
+        "invalid_value",
+        "used by escalation policy storage",
+    );
+    assert_eq!(
+        app.delete(&responder, "/api/v1/escalation-policies/storage")
+            .0,
+        204
+    );
+    let (_, service) = app.get(&viewer, "/api/v1/services/storage");
+    assert_eq!(service["escalation_policy"], Value::Null);
+}
+
+on_both_backends!(escalation_policies_and_the_services_that_use_them);

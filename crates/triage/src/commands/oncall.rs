@@ -1,12 +1,12 @@
-//! `triage oncall`, `triage schedule` and `triage override`: who is on call, the
-//! schedules that say so, and covering for someone.
+//! `triage oncall`, `triage schedule`, `triage override` and `triage escalation`: who is
+//! on call, the schedules that say so, covering for someone, and who is paged in turn.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use triage_store::{Schedule, ScheduleOverride};
+use triage_store::{EscalationPolicy, Schedule, ScheduleOverride};
 
 use super::people::parse;
 use super::segment;
@@ -109,12 +109,7 @@ impl ScheduleArgs {
     /// The API body these options describe.
     fn body(&self) -> CliResult<Value> {
         if let Some(file) = &self.file {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
-            let mut body: Value = serde_json::from_str(&text)
-                .map_err(|e| CliError::Usage(format!("{} is not JSON: {e}", file.display())))?;
-            body["name"] = json!(self.name);
-            return Ok(body);
+            return named_body(file, &self.name);
         }
         let missing = |what: &str| CliError::Usage(format!("give --{what} (or --file)"));
         Ok(json!({
@@ -246,6 +241,91 @@ pub fn overrides(context: &Context, command: OverrideCommand) -> CliResult<()> {
                 .client
                 .delete(&format!("/schedules/{}/overrides/{id}", segment(&schedule)))?;
             println!("override {id} removed");
+            Ok(())
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum EscalationCommand {
+    /// Create an escalation policy from a JSON file shaped like the API's body:
+    /// {"repeat": 1, "levels": [{"targets": [{"schedule": "primary"}], "delay": "5m"}]}.
+    Add {
+        name: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Replace a policy's levels from a JSON file.
+    Replace {
+        name: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// List escalation policies.
+    List,
+    /// Show a policy level by level.
+    Show { name: String },
+    /// Delete a policy (its services are left without one).
+    Delete { name: String },
+}
+
+/// A JSON file's object, with `name` set.
+fn named_body(file: &PathBuf, name: &str) -> CliResult<Value> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let mut body: Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("{} is not JSON: {e}", file.display())))?;
+    body["name"] = json!(name);
+    Ok(body)
+}
+
+pub fn escalation(context: &Context, command: EscalationCommand) -> CliResult<()> {
+    match command {
+        EscalationCommand::Add { name, file } => {
+            let policy: EscalationPolicy = context
+                .client
+                .post("/escalation-policies", &named_body(&file, &name)?)?;
+            if context.json {
+                return print_json(&policy);
+            }
+            print!("{}", render::policy(&policy));
+            Ok(())
+        }
+        EscalationCommand::Replace { name, file } => {
+            let path = format!("/escalation-policies/{}", segment(&name));
+            let policy: EscalationPolicy = context.client.put(&path, &named_body(&file, &name)?)?;
+            if context.json {
+                return print_json(&policy);
+            }
+            print!("{}", render::policy(&policy));
+            Ok(())
+        }
+        EscalationCommand::List => {
+            let answer: Value = context.client.get("/escalation-policies")?;
+            if context.json {
+                return print_json(&answer);
+            }
+            let policies: Vec<EscalationPolicy> = parse(&answer["policies"])?;
+            for policy in &policies {
+                print!("{}", render::policy(policy));
+            }
+            Ok(())
+        }
+        EscalationCommand::Show { name } => {
+            let policy: EscalationPolicy = context
+                .client
+                .get(&format!("/escalation-policies/{}", segment(&name)))?;
+            if context.json {
+                return print_json(&policy);
+            }
+            print!("{}", render::policy(&policy));
+            Ok(())
+        }
+        EscalationCommand::Delete { name } => {
+            let _: Value = context
+                .client
+                .delete(&format!("/escalation-policies/{}", segment(&name)))?;
+            println!("escalation policy {name} deleted");
             Ok(())
         }
     }

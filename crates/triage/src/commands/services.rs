@@ -52,6 +52,12 @@ pub enum ServiceCommand {
         /// for several levels (levels not named keep their default).
         #[arg(long = "map")]
         mapping: Vec<String>,
+        /// The escalation policy that pages for its incidents; an empty value clears it.
+        #[arg(long)]
+        escalation_policy: Option<String>,
+        /// Priorities whose incidents page, e.g. P1,P2 (or none).
+        #[arg(long)]
+        paging: Option<String>,
     },
     /// List a service's alerts, newest first.
     Alerts {
@@ -135,6 +141,8 @@ pub fn service(context: &Context, command: ServiceCommand) -> CliResult<()> {
             flap_window,
             group_by,
             mapping,
+            escalation_policy,
+            paging,
         } => {
             let mut body = json!({
                 "description": description,
@@ -142,6 +150,8 @@ pub fn service(context: &Context, command: ServiceCommand) -> CliResult<()> {
                 "runbook_url": runbook,
                 "on_resolved": on_resolved,
                 "group_by": group_by,
+                "escalation_policy": escalation_policy,
+                "paging_priorities": paging,
             });
             if let Some(window) = flap_window {
                 body["flap_window"] = json!(seconds(&window)?);

@@ -150,6 +150,63 @@ fn who_is_on_call_from_the_command_line() {
         missing.stderr
     );
 
+    // An escalation policy through the primary schedule, then a person; a service uses it.
+    let policy = cli.dir.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"repeat": 1, "levels": [
+            {"targets": [{"schedule": "primary"}], "delay": "5m"},
+            {"targets": [{"user": "cy@example.com"}], "delay": "1h"}]}"#,
+    )
+    .unwrap();
+    let added = cli
+        .run(&[
+            "escalation",
+            "add",
+            "storage",
+            "--file",
+            policy.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(
+        added
+            .stdout
+            .contains("1. page on call in primary; after 5m without an acknowledgement, go on"),
+        "{}",
+        added.stdout
+    );
+    cli.run(&["service", "add", "storage"]).ok();
+    let set = cli
+        .run(&[
+            "service",
+            "set",
+            "storage",
+            "--escalation-policy",
+            "storage",
+            "--paging",
+            "P1",
+        ])
+        .ok();
+    assert!(
+        set.stdout.contains("escalation:    storage"),
+        "{}",
+        set.stdout
+    );
+    assert!(set.stdout.contains("pages for:     P1"), "{}", set.stdout);
+    let shown = cli.run(&["escalation", "show", "storage"]).ok();
+    assert!(
+        shown.stdout.contains("used by: storage"),
+        "{}",
+        shown.stdout
+    );
+    let refused = cli.run(&["schedule", "delete", "primary"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("used by escalation policy storage"),
+        "{}",
+        refused.stderr
+    );
+
     cli.run(&["schedule", "delete", "support"]).ok();
     let listed = cli.run(&["schedule", "list"]).ok();
     assert!(!listed.stdout.contains("support"), "{}", listed.stdout);
