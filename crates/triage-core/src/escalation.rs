@@ -115,8 +115,9 @@ pub struct Fired {
     pub nobody: Vec<Target>,
 }
 
-/// What to do now: the steps that fire, and the next step with when it is due (none when
-/// the policy is exhausted).
+/// What to do now: the steps that fire, and the next step with when it is due. After the
+/// last level, the next "step" is `policy.steps()`, due when the last level's wait ends:
+/// only then has nobody acknowledged. None once that has passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
     pub fired: Vec<Fired>,
@@ -165,8 +166,9 @@ pub fn advance(
         step += 1;
         due += wait;
     }
+    let waiting = step < policy.steps() || due > now;
     Progress {
-        next: (step < policy.steps()).then_some((step, due)),
+        next: waiting.then_some((step, due)),
         fired,
     }
 }
@@ -251,7 +253,17 @@ mod tests {
             ts("2026-11-23T10:20:00Z"),
             on_call,
         );
-        assert_eq!(last.next, None);
+        // The last level's wait, then the end.
+        assert_eq!(last.next, Some((4, ts("2026-11-23T10:30:00Z"))));
+        let end = advance(
+            &p,
+            4,
+            ts("2026-11-23T10:30:00Z"),
+            ts("2026-11-23T10:30:00Z"),
+            on_call,
+        );
+        assert!(end.fired.is_empty());
+        assert_eq!(end.next, None);
     }
 
     #[test]
@@ -286,7 +298,7 @@ mod tests {
         assert!(progress.fired[0].paged.is_empty());
         assert_eq!(progress.fired[0].nobody, [Target::Schedule("empty".into())]);
         assert_eq!(progress.fired[1].paged, ["ann@example.com"]);
-        assert_eq!(progress.next, None);
+        assert_eq!(progress.next, Some((2, ts("2026-11-23T10:05:00Z"))));
     }
 
     #[test]

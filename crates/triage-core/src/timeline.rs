@@ -78,6 +78,31 @@ pub enum EventData {
         goal: String,
         reason: String,
     },
+    /// A level of the escalation policy paged people (or found nobody on call).
+    Paged {
+        /// 1 first.
+        level: u32,
+        /// 1 first; more when the policy repeats.
+        pass: u32,
+        users: Vec<String>,
+        /// Schedules with nobody on call, and people who could not be paged.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        nobody: Vec<String>,
+    },
+    /// A notification reached someone, or failed (and is retried unless `gave_up`).
+    Notified {
+        user: String,
+        method: String,
+        attempt: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        #[serde(default)]
+        gave_up: bool,
+    },
+    /// The escalation stopped: acknowledged, resolved, or every level paged.
+    EscalationEnded {
+        reason: String,
+    },
 }
 
 /// How many alert summaries a timeline event lists.
@@ -98,6 +123,9 @@ impl EventData {
             EventData::AlertsResolved { .. } => "alerts_resolved",
             EventData::Acknowledged { .. } => "acknowledged",
             EventData::AutomationStopped { .. } => "automation_stopped",
+            EventData::Paged { .. } => "paged",
+            EventData::Notified { .. } => "notified",
+            EventData::EscalationEnded { .. } => "escalation_ended",
         }
     }
 
@@ -184,6 +212,43 @@ impl EventData {
             EventData::AutomationStopped { goal, reason } => {
                 format!("did not move the incident to {goal}: {reason}")
             }
+            EventData::Paged {
+                level,
+                pass,
+                users,
+                nobody,
+            } => {
+                let round = if *pass > 1 {
+                    format!(", pass {pass}")
+                } else {
+                    String::new()
+                };
+                let mut text = if users.is_empty() {
+                    format!("paged nobody (level {level}{round})")
+                } else {
+                    format!("paged {} (level {level}{round})", users.join(", "))
+                };
+                if !nobody.is_empty() {
+                    text.push_str(&format!(": nobody on call in {}", nobody.join(", ")));
+                }
+                text
+            }
+            EventData::Notified {
+                user,
+                method,
+                attempt,
+                error,
+                gave_up,
+            } => match (error, gave_up) {
+                (None, _) => format!("notified {user} by {method}"),
+                (Some(error), false) => format!(
+                    "could not notify {user} by {method} (attempt {attempt}): {error}; will retry"
+                ),
+                (Some(error), true) => format!(
+                    "gave up notifying {user} by {method} after {attempt} attempts: {error}"
+                ),
+            },
+            EventData::EscalationEnded { reason } => format!("ended the escalation: {reason}"),
         }
     }
 }

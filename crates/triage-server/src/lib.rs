@@ -16,6 +16,7 @@ mod extract;
 mod intake;
 mod listing;
 pub mod metrics;
+mod paging;
 pub mod web;
 
 use std::future::Future;
@@ -88,11 +89,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let closing = state.closing.clone();
+    let stopped = state.closing.clone();
     let shutdown = async move {
         shutdown.await;
         closing.send_replace(true);
     };
-    axum::serve(listener, app(state))
+    let engine = tokio::spawn(paging::run(state.clone(), state.closing.subscribe()));
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    // However serving ended, the engine stops with it.
+    stopped.send_replace(true);
+    let _ = engine.await;
+    served
 }

@@ -161,6 +161,19 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "contact_methods",
+        &[
+            ("id", Int),
+            ("user_id", Int),
+            ("kind", Text),
+            ("address", Text),
+            ("name", Text),
+            ("secret", Text),
+            ("delay_seconds", Int),
+            ("created_at", Int),
+        ],
+    ),
+    (
         "api_tokens",
         &[
             ("id", Int),
@@ -212,6 +225,39 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         &[("incident_id", Int), ("service", Text)],
     ),
     ("incident_labels", &[("incident_id", Int), ("label", Text)]),
+    (
+        "escalations",
+        &[
+            ("incident_id", Int),
+            ("policy_id", Int),
+            ("state", Text),
+            ("next_step", Int),
+            ("next_at", Int),
+            ("started_at", Int),
+        ],
+    ),
+    (
+        "outbox",
+        &[
+            ("id", Int),
+            ("incident_id", Int),
+            ("user_id", Int),
+            ("contact_method_id", Int),
+            ("kind", Text),
+            ("address", Text),
+            ("secret", Text),
+            ("payload", Text),
+            ("idempotency_key", Text),
+            ("needs_unacknowledged", Int),
+            ("due_at", Int),
+            ("claimed_until", Int),
+            ("attempts", Int),
+            ("delivered_at", Int),
+            ("dropped_at", Int),
+            ("last_error", Text),
+            ("created_at", Int),
+        ],
+    ),
     (
         "comments",
         &[

@@ -11,6 +11,7 @@ use sqlx::{AnyConnection, AnyPool, SqlSafeStr};
 use triage_core::workflow::Workflow;
 
 use crate::error::{StoreError, StoreResult};
+use crate::paging::Wake;
 use crate::search::Indexer;
 use crate::senders::Senders;
 use crate::writer::Writer;
@@ -48,6 +49,8 @@ pub struct Store {
     pub(crate) search: Option<Arc<Indexer>>,
     /// Integration keys this process has seen.
     pub(crate) senders: Arc<Senders>,
+    /// Wakes the paging engine when a page is due at once.
+    pub(crate) wake: Wake,
 }
 
 /// The database behind a store, chosen once from the `--db` value: a `postgres://` URL,
@@ -96,6 +99,7 @@ impl Store {
                 options: Arc::new(options),
                 search: None,
                 senders: Arc::default(),
+                wake: Wake::default(),
             }
         } else {
             let opened = sqlite::open(&sqlite::url(db), options.connections.unwrap_or(4)).await?;
@@ -105,9 +109,15 @@ impl Store {
                 options: Arc::new(options),
                 search: opened.search,
                 senders: Arc::default(),
+                wake: Wake::default(),
             }
         };
         Ok(store)
+    }
+
+    /// What wakes the paging engine: notified when an escalation starts.
+    pub fn paging_wake(&self) -> Wake {
+        self.wake.clone()
     }
 
     /// Which database this is.

@@ -133,7 +133,10 @@ async fn write_levels(connection: &mut AnyConnection, id: i64, policy: &Policy) 
 }
 
 /// The policy `name` as stored.
-async fn load(connection: &mut AnyConnection, name: &str) -> StoreResult<EscalationPolicy> {
+pub(crate) async fn load(
+    connection: &mut AnyConnection,
+    name: &str,
+) -> StoreResult<EscalationPolicy> {
     let row = sqlx::query(
         "SELECT id, name, description, repeats, created_at, updated_at \
          FROM escalation_policies WHERE name = $1",

@@ -22,6 +22,7 @@ mod gauges;
 mod groups;
 mod incidents;
 mod model;
+mod paging;
 mod postgres;
 mod schedules;
 mod search;
@@ -51,6 +52,7 @@ pub use incidents::{
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,
 };
+pub use paging::{Attempt, ContactMethod, NewContactMethod, Notification, Wake};
 pub use schedules::{NewOverride, NewSchedule, Schedule, ScheduleLayer, ScheduleOverride};
 pub use senders::Sender;
 pub use services::{

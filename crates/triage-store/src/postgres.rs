@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "escalation",
         include_str!("../migrations/postgres/0007_escalation.sql"),
     ),
+    (
+        8,
+        "paging",
+        include_str!("../migrations/postgres/0008_paging.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

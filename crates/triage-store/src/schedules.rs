@@ -190,7 +190,7 @@ async fn write_layers(
 }
 
 /// The schedule `name` with the overrides that end after `since`.
-async fn load(
+pub(crate) async fn load(
     connection: &mut AnyConnection,
     name: &str,
     since: Timestamp,

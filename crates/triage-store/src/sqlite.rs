@@ -49,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "escalation",
         include_str!("../migrations/sqlite/0007_escalation.sql"),
     ),
+    (
+        8,
+        "paging",
+        include_str!("../migrations/sqlite/0008_paging.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
             get(available_transitions).post(transition),
         )
         .route("/incidents/{key}/resolve", post(resolve))
+        .route("/incidents/{key}/acknowledge", post(acknowledge))
         .route("/incidents/{key}/assignee", put(assign))
         .route("/incidents/{key}/comments", get(comments).post(comment))
         .route("/incidents/{key}/links", post(link))
@@ -217,6 +218,17 @@ async fn resolve(
         resolution: body.resolution,
     };
     take_transition(&state, &actor, &key, if_match.or_body(body.version), input).await
+}
+
+/// Someone has the incident: recorded once, and its escalation stops.
+async fn acknowledge(
+    State(state): State<AppState>,
+    Responder(actor): Responder,
+    Path(key): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        state.store.acknowledge(&key, &actor, state.now()).await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -232,6 +232,11 @@ impl TestApp {
             "SELECT COUNT(*) FROM schedule_layers",
             "SELECT COUNT(*) FROM layer_members",
             "SELECT COUNT(*) FROM schedule_overrides",
+            "SELECT COUNT(*) FROM escalation_policies",
+            "SELECT COUNT(*) FROM escalation_targets",
+            "SELECT COUNT(*) FROM contact_methods",
+            "SELECT COUNT(*) FROM escalations",
+            "SELECT COUNT(*) FROM outbox",
         ]
         .iter()
         .map(|sql| self.scalar(sql))

@@ -78,6 +78,12 @@ impl Store {
             })
         })
         .await
+        .inspect(|outcomes| {
+            // A new incident may page at once.
+            if outcomes.iter().any(|o| matches!(o, Outcome::Opened { .. })) {
+                self.wake.notify();
+            }
+        })
         .inspect_err(|error| self.forget_if_gone(integration_id, error))
     }
 

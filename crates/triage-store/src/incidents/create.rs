@@ -12,6 +12,7 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::model::Incident;
+use crate::paging::start_escalation;
 use crate::sql::{Statements, Value, placeholders};
 use crate::time::to_db;
 use crate::users::user_id;
@@ -45,6 +46,7 @@ impl Store {
             })
         })
         .await
+        .inspect(|_| self.wake.notify())
     }
 }
 
@@ -125,6 +127,7 @@ pub(crate) async fn insert_incident(
         push_event(&mut statements, id, reporter, now, &assigned)?;
     }
     statements.execute(connection).await?;
+    start_escalation(connection, id, new.priority.map(|p| p.code()), now).await?;
     Ok(id)
 }
 

@@ -20,6 +20,7 @@ use triage_core::workflow::Category;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::{push_event, push_touch};
+use crate::paging::{escalating, stop_escalation};
 use crate::postgres::lock_integration_service;
 use crate::services::read_policy;
 use crate::silences::ActiveSilence;
@@ -337,6 +338,10 @@ impl<'s> Delivery<'s> {
                     via: Some(self.target.kind.clone()),
                 };
                 push_event(&mut statements, id, None, self.now, &event)?;
+                if escalating(connection, id).await? {
+                    let by = format!("{} ({})", self.target.integration_name, self.target.kind);
+                    stop_escalation(&mut statements, id, &by, self.now)?;
+                }
                 push_touch(&mut statements, id, self.now);
                 statements.execute(connection).await?;
                 Ok(Outcome::Acknowledged { incident: key })

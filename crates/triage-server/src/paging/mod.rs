@@ -1,0 +1,86 @@
+//! The paging engine: fires due escalation steps and delivers the outbox. It runs beside
+//! the HTTP server, sleeps until the next deadline the database holds, and is woken at
+//! once when an incident starts escalating (and when a test clock jumps), so a page goes
+//! out within milliseconds of the incident, not at the next look. Several servers on
+//! one PostgreSQL database may run it together: the store claims each escalation and
+//! each notification for one of them.
+
+mod deliver;
+
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use tokio::sync::watch;
+
+use crate::AppState;
+
+/// The longest the engine sleeps without looking: another server may have queued work.
+const LONGEST_SLEEP: SignedDuration = SignedDuration::from_secs(5);
+/// Notifications delivered per look, at once.
+const DELIVERIES: i64 = 32;
+
+/// Runs the engine until `closing` turns true.
+pub async fn run(state: AppState, mut closing: watch::Receiver<bool>) {
+    let wake = state.store.paging_wake();
+    let on_jump = wake.clone();
+    state.clock.on_jump(Box::new(move || on_jump.notify()));
+    loop {
+        look(&state).await;
+        let next = match state.store.next_paging_deadline().await {
+            Ok(next) => next,
+            Err(error) => {
+                tracing::warn!(%error, "reading the next paging deadline failed");
+                None
+            }
+        };
+        let wait = next
+            .map(|at| at.duration_since(state.now()))
+            .unwrap_or(LONGEST_SLEEP)
+            .clamp(SignedDuration::ZERO, LONGEST_SLEEP);
+        let wait = Duration::try_from(wait).unwrap_or(Duration::ZERO);
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = closing.changed() => return,
+        }
+        if *closing.borrow() {
+            return;
+        }
+    }
+}
+
+/// Fires what is due and delivers what is queued, until nothing more is due now.
+async fn look(state: &AppState) {
+    loop {
+        let now = state.now();
+        if let Err(error) = state.store.run_escalations(now).await {
+            tracing::warn!(%error, "firing escalation steps failed");
+        }
+        let claimed = match state.store.claim_notifications(now, DELIVERIES).await {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::warn!(%error, "claiming notifications failed");
+                return;
+            }
+        };
+        if claimed.is_empty() {
+            return;
+        }
+        let attempts = claimed.into_iter().map(|notification| {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let attempt = deliver::send(&notification, state.now()).await;
+                if let Err(error) = state
+                    .store
+                    .finish_notification(notification.id, attempt, state.now())
+                    .await
+                {
+                    tracing::warn!(%error, id = notification.id, "recording a delivery failed");
+                }
+            })
+        });
+        for attempt in attempts.collect::<Vec<_>>() {
+            let _ = attempt.await;
+        }
+    }
+}

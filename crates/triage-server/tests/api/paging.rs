@@ -1,0 +1,253 @@
+//! Paging end to end, on both backends: a P1 incident on a service with an escalation
+//! policy pages level 1 at once (a real webhook receiver on loopback gets a signed
+//! request), the next level after the delay on the test clock, an acknowledgement stops
+//! the escalation, failed deliveries are retried, and P3 incidents page nobody.
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use triage_testdb::{Backend, on_both_backends};
+
+use crate::harness::{TestApp, assert_error};
+use crate::receiver::{Received, Receiver};
+
+/// A responder with a webhook contact method pointing at `receiver`; answers their
+/// token and the webhook's signing secret.
+fn reachable(app: &TestApp, email: &str, receiver: &Receiver) -> (String, String) {
+    let token = app.user(email, "responder", &[]);
+    let (status, method) = app.post(
+        &token,
+        "/api/v1/me/contact-methods",
+        json!({"kind": "webhook", "address": format!("{}/{email}", receiver.url)}),
+    );
+    assert_eq!(status, 201, "{method}");
+    (token, method["secret"].as_str().unwrap().to_string())
+}
+
+fn verify(request: &Received, secret: &str) {
+    let stamp = &request.headers["x-triage-timestamp"];
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{stamp}.{}", request.body).as_bytes());
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(request.headers["x-triage-signature"], expected);
+    assert!(request.headers["idempotency-key"].starts_with("page-"));
+}
+
+fn timeline(app: &TestApp, key: &str) -> Vec<String> {
+    let (_, events) = app.get(&app.admin, &format!("/api/v1/incidents/{key}/timeline"));
+    events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Waits for what the server does after it answered (recording a delivery): asks again
+/// until `done` holds, for at most 20 seconds.
+fn until(done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not get there"
+        );
+        std::thread::yield_now();
+    }
+}
+
+fn setup(app: &TestApp, receiver: &Receiver) -> (String, String, String, String) {
+    let (ann, ann_secret) = reachable(app, "ann@example.com", receiver);
+    let (lead, lead_secret) = reachable(app, "lead@example.com", receiver);
+    let (status, body) = app.post(
+        &ann,
+        "/api/v1/schedules",
+        json!({"name": "primary", "time_zone": "UTC", "layers": [
+            {"users": ["ann@example.com"], "shift": "1w", "start": "2026-11-16T09:00"}]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app.post(
+        &ann,
+        "/api/v1/escalation-policies",
+        json!({"name": "storage", "levels": [
+            {"targets": [{"schedule": "primary"}], "delay": "5m"},
+            {"targets": [{"user": "lead@example.com"}], "delay": "10m"}]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    app.integration("storage", "webhook");
+    let (status, body) = app.patch(
+        &app.admin,
+        "/api/v1/services/storage",
+        json!({"escalation_policy": "storage"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    (ann, ann_secret, lead, lead_secret)
+}
+
+fn a_p1_incident_pages_level_by_level_until_acknowledged(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let receiver = Receiver::start();
+    let (_ann, ann_secret, lead, lead_secret) = setup(&app, &receiver);
+
+    let incident = app
+        .incident(json!({"summary": "Checkout down", "priority": "P1", "services": ["storage"]}));
+    let key = incident["key"].as_str().unwrap().to_string();
+    let first = receiver.wait_for(1);
+    assert_eq!(first[0].path, "/ann@example.com");
+    verify(&first[0], &ann_secret);
+    let page: Value = serde_json::from_str(&first[0].body).unwrap();
+    assert_eq!(page["incident"]["key"], key.as_str());
+    assert_eq!(page["incident"]["priority"], "P1");
+    assert_eq!(
+        (page["level"].as_i64(), page["user"].as_str()),
+        (Some(1), Some("ann@example.com"))
+    );
+
+    // The page is on the timeline, and the paged responder has the incident.
+    let (_, shown) = app.get(&app.admin, &format!("/api/v1/incidents/{key}"));
+    assert_eq!(shown["assignee"]["email"], "ann@example.com");
+    let events = timeline(&app, &key);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("paged ann@example.com (level 1)")),
+        "{events:?}"
+    );
+
+    // Nobody acknowledges: level 2 five minutes later, not before.
+    app.advance(4);
+    app.advance(1);
+    let second = receiver.wait_for(2);
+    assert_eq!(second[1].path, "/lead@example.com");
+    verify(&second[1], &lead_secret);
+
+    // The lead acknowledges: the escalation stops, nothing more is queued.
+    let (status, acked) = app.post(
+        &lead,
+        &format!("/api/v1/incidents/{key}/acknowledge"),
+        json!({}),
+    );
+    assert_eq!(status, 200, "{acked}");
+    assert!(acked["acknowledged_at"].is_string());
+    assert_error(
+        &app.post(
+            &lead,
+            &format!("/api/v1/incidents/{key}/acknowledge"),
+            json!({}),
+        ),
+        422,
+        "invalid_value",
+        "was acknowledged already",
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM escalations WHERE state = 'active'"),
+        0
+    );
+    app.advance(60);
+    let events = timeline(&app, &key);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("ended the escalation: acknowledged by lead@example.com")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("notified ann@example.com by webhook")),
+        "{events:?}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox"), 2);
+
+    // P3 incidents notify nobody by page.
+    app.incident(json!({"summary": "Slow search", "priority": "P3", "services": ["storage"]}));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM escalations"), 1);
+}
+
+fn failed_deliveries_are_retried_and_every_attempt_is_on_the_timeline(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let receiver = Receiver::start();
+    setup(&app, &receiver);
+    receiver.answer(&[500]);
+    let incident =
+        app.incident(json!({"summary": "Disk full", "priority": "P2", "services": ["storage"]}));
+    let key = incident["key"].as_str().unwrap().to_string();
+    receiver.wait_for(1);
+    until(|| app.scalar("SELECT COUNT(*) FROM outbox WHERE last_error IS NOT NULL") == 1);
+    // The retry comes after the backoff on the test clock, with the same idempotency key.
+    app.advance(1);
+    let both = receiver.wait_for(2);
+    assert_eq!(
+        both[0].headers["idempotency-key"],
+        both[1].headers["idempotency-key"]
+    );
+    // The failure and the success are both recorded.
+    until(|| app.scalar("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NOT NULL") == 1);
+    let events = timeline(&app, &key);
+    assert!(
+        events.iter().any(|e| e.contains(
+            "could not notify ann@example.com by webhook (attempt 1): the receiver answered 500"
+        )),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("notified ann@example.com by webhook")),
+        "{events:?}"
+    );
+}
+
+fn contact_methods_are_checked(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let token = app.user("ann@example.com", "responder", &[]);
+    for (body, message) in [
+        (
+            json!({"kind": "pigeon", "address": "x"}),
+            "use webhook, slack, teams",
+        ),
+        (
+            json!({"kind": "webhook", "address": "ftp://x"}),
+            "needs an http:// or https:// URL",
+        ),
+        (
+            json!({"kind": "slack", "address": "https://hooks.slack.com/x", "after": "soon"}),
+            "duration 'soon'",
+        ),
+    ] {
+        assert_error(
+            &app.post(&token, "/api/v1/me/contact-methods", body),
+            422,
+            "invalid_value",
+            message,
+        );
+    }
+    let (status, added) = app.post(
+        &token,
+        "/api/v1/me/contact-methods",
+        json!({"kind": "slack", "address": "https://hooks.slack.com/services/T/B/X", "after": "2m"}),
+    );
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(
+        (added["after"].as_str(), added["secret"].is_null()),
+        (Some("2m"), true)
+    );
+    let (_, listed) = app.get(&token, "/api/v1/me/contact-methods");
+    assert_eq!(listed["contact_methods"].as_array().unwrap().len(), 1);
+    let id = added["id"].as_i64().unwrap();
+    assert_eq!(
+        app.delete(&token, &format!("/api/v1/me/contact-methods/{id}"))
+            .0,
+        204
+    );
+    assert_error(
+        &app.delete(&token, &format!("/api/v1/me/contact-methods/{id}")),
+        404,
+        "not_found",
+        "no contact method",
+    );
+}
+
+on_both_backends!(a_p1_incident_pages_level_by_level_until_acknowledged);
+on_both_backends!(failed_deliveries_are_retried_and_every_attempt_is_on_the_timeline);
+on_both_backends!(contact_methods_are_checked);

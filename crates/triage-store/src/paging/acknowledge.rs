@@ -1,0 +1,103 @@
+//! Acknowledging an incident: someone has it. The acknowledgement is recorded once, and
+//! the incident's escalation stops in the same transaction, so no later level pages.
+
+use jiff::Timestamp;
+use sqlx::{AnyConnection, Row};
+use triage_core::timeline::EventData;
+
+use crate::actor::Actor;
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::incidents::{normalize_key, push_event, push_touch};
+use crate::model::Incident;
+use crate::postgres::lock_incidents;
+use crate::sql::Statements;
+use crate::time::{from_db_opt, to_db};
+
+/// Adds the statements that stop an incident's active escalation, saying who
+/// acknowledged it.
+pub(crate) fn stop_escalation(
+    statements: &mut Statements,
+    incident_id: i64,
+    by: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    statements.push(
+        "UPDATE escalations SET state = 'acknowledged' WHERE incident_id = $1 AND state = 'active'",
+        vec![incident_id.into()],
+    );
+    let ended = EventData::EscalationEnded {
+        reason: format!("acknowledged by {by}"),
+    };
+    push_event(statements, incident_id, None, now, &ended)
+}
+
+/// Whether the incident has an escalation still climbing.
+pub(crate) async fn escalating(
+    connection: &mut AnyConnection,
+    incident_id: i64,
+) -> StoreResult<bool> {
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM escalations WHERE incident_id = $1")
+            .bind(incident_id)
+            .fetch_optional(&mut *connection)
+            .await?;
+    Ok(state.as_deref() == Some("active"))
+}
+
+impl Store {
+    /// `actor` has the incident: records the acknowledgement and stops its escalation.
+    /// Refused if it was acknowledged already or is done.
+    pub async fn acknowledge(
+        &self,
+        key: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> StoreResult<Incident> {
+        let key = normalize_key(key);
+        let actor = actor.clone();
+        self.write_incident(move |connection| {
+            Box::pin(async move {
+                lock_incidents(connection, std::slice::from_ref(&key)).await?;
+                let row = sqlx::query(
+                    "SELECT id, status, status_category, acknowledged_at FROM incidents WHERE key = $1",
+                )
+                .bind(&key)
+                .fetch_optional(&mut *connection)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("no incident {key}")))?;
+                let id: i64 = row.try_get("id")?;
+                if let Some(at) = from_db_opt(row.try_get("acknowledged_at")?)? {
+                    return Err(StoreError::Invalid(format!(
+                        "{key} was acknowledged already, at {at}"
+                    )));
+                }
+                if row.try_get::<String, _>("status_category")? == "done" {
+                    let status: String = row.try_get("status")?;
+                    return Err(StoreError::Invalid(format!(
+                        "{key} is {status}: there is nothing to acknowledge"
+                    )));
+                }
+                let mut statements = Statements::default();
+                statements.push(
+                    "UPDATE incidents SET acknowledged_at = $1 WHERE id = $2",
+                    vec![to_db(now).into(), id.into()],
+                );
+                push_event(
+                    &mut statements,
+                    id,
+                    Some(actor.user_id),
+                    now,
+                    &EventData::Acknowledged { via: None },
+                )?;
+                if escalating(connection, id).await? {
+                    stop_escalation(&mut statements, id, &actor.email, now)?;
+                }
+                push_touch(&mut statements, id, now);
+                statements.execute(connection).await?;
+                Ok(id)
+            })
+        })
+        .await
+    }
+}

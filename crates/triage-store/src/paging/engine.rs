@@ -1,0 +1,292 @@
+//! Firing due escalation steps. Each escalation is taken in its own write: its incident
+//! and policy are read, `triage-core` says which steps fire and who they page, and the
+//! pages, notifications, assignment and the escalation's new position are written
+//! together. On PostgreSQL a due escalation is claimed with `FOR UPDATE SKIP LOCKED`, so
+//! of several servers exactly one fires it.
+
+use std::collections::HashMap;
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use triage_core::escalation::{Target, advance};
+use triage_core::oncall::Schedule;
+use triage_core::timeline::EventData;
+
+use crate::db::Store;
+use crate::error::StoreResult;
+use crate::escalation;
+use crate::incidents::{push_event, push_touch};
+use crate::postgres::is_postgres;
+use crate::schedules;
+use crate::sql::Statements;
+use crate::time::{from_db, from_db_opt, to_db};
+
+/// Escalations taken per look; the rest wait for the next (which comes at once).
+const BATCH: i64 = 100;
+
+/// How far back overrides matter when asking who is on call.
+const SHIFT_LOOKBACK: SignedDuration = SignedDuration::from_hours(24 * 31);
+
+impl Store {
+    /// Fires every escalation step due at `now`; answers how many escalations moved.
+    pub async fn run_escalations(&self, now: Timestamp) -> StoreResult<usize> {
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT incident_id FROM escalations WHERE state = 'active' AND next_at <= $1 \
+             ORDER BY next_at LIMIT $2",
+        )
+        .bind(to_db(now))
+        .bind(BATCH)
+        .fetch_all(&self.read)
+        .await?;
+        let mut moved = 0;
+        for incident_id in due {
+            let fired = self
+                .write(move |connection| Box::pin(step(connection, incident_id, now)))
+                .await?;
+            if fired {
+                moved += 1;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// When the next escalation step or notification is due, if any is waiting.
+    pub async fn next_paging_deadline(&self) -> StoreResult<Option<Timestamp>> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM escalations WHERE state = 'active' \
+             UNION ALL SELECT MIN(COALESCE(claimed_until, due_at)) AS t FROM outbox \
+             WHERE delivered_at IS NULL AND dropped_at IS NULL) AS due",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        next.map(from_db).transpose()
+    }
+}
+
+/// The escalation of `incident_id`, moved on as far as `now`; answers whether it was
+/// still due (another server may have taken it).
+async fn step(
+    connection: &mut AnyConnection,
+    incident_id: i64,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let lock = if is_postgres(connection) {
+        " FOR UPDATE OF e SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT e.policy_id, e.next_step, e.next_at, i.key, i.summary, i.priority, i.severity, \
+         i.status, i.status_category, i.acknowledged_at, i.assignee_id \
+         FROM escalations e JOIN incidents i ON i.id = e.incident_id \
+         WHERE e.incident_id = $1 AND e.state = 'active' AND e.next_at <= $2{lock}"
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(incident_id)
+        .bind(to_db(now))
+        .fetch_optional(&mut *connection)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let key: String = row.try_get("key")?;
+    let mut statements = Statements::default();
+    let stop = |state: &str, reason: &str, statements: &mut Statements| -> StoreResult<()> {
+        statements.push(
+            "UPDATE escalations SET state = $1 WHERE incident_id = $2",
+            vec![state.into(), incident_id.into()],
+        );
+        let ended = EventData::EscalationEnded {
+            reason: reason.to_string(),
+        };
+        push_event(statements, incident_id, None, now, &ended)?;
+        push_touch(statements, incident_id, now);
+        Ok(())
+    };
+    let category: String = row.try_get("status_category")?;
+    let policy_id: Option<i64> = row.try_get("policy_id")?;
+    if from_db_opt(row.try_get("acknowledged_at")?)?.is_some() {
+        stop(
+            "acknowledged",
+            "the incident was acknowledged",
+            &mut statements,
+        )?;
+    } else if category == "done" {
+        stop("resolved", "the incident is done", &mut statements)?;
+    } else if let Some(policy_id) = policy_id {
+        let name: String = sqlx::query_scalar("SELECT name FROM escalation_policies WHERE id = $1")
+            .bind(policy_id)
+            .fetch_one(&mut *connection)
+            .await?;
+        let policy = escalation::load(connection, &name).await?.model()?;
+        let mut on_call: HashMap<String, Schedule> = HashMap::new();
+        for level in policy.levels() {
+            for target in &level.targets {
+                if let Target::Schedule(schedule) = target
+                    && !on_call.contains_key(schedule)
+                {
+                    let stored =
+                        schedules::load(connection, schedule, now - SHIFT_LOOKBACK).await?;
+                    on_call.insert(schedule.clone(), stored.model()?);
+                }
+            }
+        }
+        let next_step: i64 = row.try_get("next_step")?;
+        let progress = advance(
+            &policy,
+            u32::try_from(next_step).unwrap_or(0),
+            from_db(row.try_get("next_at")?)?,
+            now,
+            |schedule, at| {
+                on_call
+                    .get(schedule)
+                    .and_then(|s| s.on_call_at(at))
+                    .map(|(user, _)| user.to_string())
+            },
+        );
+        let incident = json!({
+            "key": key,
+            "summary": row.try_get::<String, _>("summary")?,
+            "status": row.try_get::<String, _>("status")?,
+            "priority": row.try_get::<Option<i64>, _>("priority")?
+                .and_then(triage_core::Priority::from_rank)
+                .map(|p| p.code()),
+            "severity": row.try_get::<Option<i64>, _>("severity")?
+                .and_then(triage_core::Severity::from_rank)
+                .map(|s| s.code()),
+        });
+        let mut assignee: Option<i64> = row.try_get("assignee_id")?;
+        for fired in &progress.fired {
+            let mut paged = Vec::new();
+            let mut nobody: Vec<String> = fired
+                .nobody
+                .iter()
+                .map(|t| match t {
+                    Target::Schedule(name) => name.clone(),
+                    Target::User(email) => email.clone(),
+                })
+                .collect();
+            for user in &fired.paged {
+                let queued = queue_pages(
+                    connection,
+                    incident_id,
+                    &incident,
+                    fired.step,
+                    fired.level,
+                    user,
+                    fired.due,
+                    now,
+                )
+                .await?;
+                match queued {
+                    Some(user_id) => {
+                        paged.push(user.clone());
+                        if assignee.is_none() {
+                            assignee = Some(user_id);
+                            statements.push(
+                                "UPDATE incidents SET assignee_id = $1 WHERE id = $2",
+                                vec![user_id.into(), incident_id.into()],
+                            );
+                            let assigned = EventData::Assigned {
+                                before: None,
+                                after: Some(user.clone()),
+                            };
+                            push_event(&mut statements, incident_id, None, now, &assigned)?;
+                        }
+                    }
+                    None => nobody.push(format!("{user} (no contact method)")),
+                }
+            }
+            let event = EventData::Paged {
+                level: fired.level as u32 + 1,
+                pass: fired.pass + 1,
+                users: paged,
+                nobody,
+            };
+            push_event(&mut statements, incident_id, None, now, &event)?;
+        }
+        match progress.next {
+            Some((next_step, next_at)) => statements.push(
+                "UPDATE escalations SET next_step = $1, next_at = $2 WHERE incident_id = $3",
+                vec![
+                    i64::from(next_step).into(),
+                    to_db(next_at).into(),
+                    incident_id.into(),
+                ],
+            ),
+            None => stop(
+                "exhausted",
+                "every level was paged and nobody acknowledged",
+                &mut statements,
+            )?,
+        }
+        if !progress.fired.is_empty() {
+            push_touch(&mut statements, incident_id, now);
+        }
+    } else {
+        stop(
+            "stopped",
+            "its escalation policy was deleted",
+            &mut statements,
+        )?;
+    }
+    statements.execute(connection).await?;
+    Ok(true)
+}
+
+/// Queues a page to each of `user`'s contact methods (once: the idempotency key names
+/// the incident, step, person and method); answers the user's id, none when they have no
+/// contact method.
+#[allow(clippy::too_many_arguments)]
+async fn queue_pages(
+    connection: &mut AnyConnection,
+    incident_id: i64,
+    incident: &serde_json::Value,
+    step: u32,
+    level: usize,
+    user: &str,
+    due: Timestamp,
+    now: Timestamp,
+) -> StoreResult<Option<i64>> {
+    let methods = sqlx::query(
+        "SELECT u.id AS user_id, c.id, c.kind, c.address, c.secret, c.delay_seconds \
+         FROM users u JOIN contact_methods c ON c.user_id = u.id WHERE u.email = $1 ORDER BY c.id",
+    )
+    .bind(user)
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut user_id = None;
+    for method in &methods {
+        user_id = Some(method.try_get::<i64, _>("user_id")?);
+        let method_id: i64 = method.try_get("id")?;
+        let delay = SignedDuration::from_secs(method.try_get("delay_seconds")?);
+        let payload = json!({
+            "event": "incident.paged",
+            "incident": incident,
+            "level": level + 1,
+            "user": user,
+            "acknowledge": format!("/api/v1/incidents/{}/acknowledge", incident["key"].as_str().unwrap_or_default()),
+        });
+        sqlx::query(
+            "INSERT INTO outbox (incident_id, user_id, contact_method_id, kind, address, secret, \
+             payload, idempotency_key, needs_unacknowledged, due_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(incident_id)
+        .bind(user_id)
+        .bind(method_id)
+        .bind(method.try_get::<String, _>("kind")?)
+        .bind(method.try_get::<String, _>("address")?)
+        .bind(method.try_get::<Option<String>, _>("secret")?)
+        .bind(payload.to_string())
+        .bind(format!("page-{incident_id}-{step}-{method_id}"))
+        .bind(i64::from(delay > SignedDuration::ZERO))
+        .bind(to_db(due + delay))
+        .bind(to_db(now))
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(user_id)
+}

@@ -1,0 +1,82 @@
+//! Paging: each person's contact methods, each incident's escalation, and the outbox of
+//! notifications. Everything lives in the database, so a server that dies loses nothing:
+//! the next one (or another instance) picks up every due step and undelivered page.
+//!
+//! An incident that opens on a service with an escalation policy, at a priority the
+//! service pages for, gets an escalation in the same transaction ([`start_escalation`]).
+//! The engine ([`engine`]) fires due steps: it asks `triage-core` which steps fire and
+//! who they page, records the page on the timeline and queues one notification per
+//! contact method in the outbox ([`outbox`]), whose entries the server delivers and
+//! reports back. An acknowledgement stops the escalation ([`acknowledge`]).
+
+mod acknowledge;
+pub(crate) use acknowledge::{escalating, stop_escalation};
+mod contacts;
+mod engine;
+mod outbox;
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use sqlx::AnyConnection;
+use tokio::sync::Notify;
+
+use crate::error::StoreResult;
+use crate::time::to_db;
+
+pub use contacts::{ContactMethod, NewContactMethod};
+pub use outbox::{Attempt, Notification};
+
+/// Wakes the engine when there is new work (an escalation started, an outbox entry is
+/// due at once), so that a page goes out within milliseconds rather than at the next
+/// look.
+#[derive(Default, Clone)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn notify(&self) {
+        self.0.notify_one();
+    }
+
+    /// Resolves at the next [`Wake::notify`] (or at once if one came since the last).
+    pub async fn notified(&self) {
+        self.0.notified().await;
+    }
+}
+
+/// Starts the escalation of a new incident if one of its services has an escalation
+/// policy and pages for its priority; answers whether it did.
+pub(crate) async fn start_escalation(
+    connection: &mut AnyConnection,
+    incident_id: i64,
+    priority: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let Some(priority) = priority else {
+        return Ok(false);
+    };
+    let found: Option<(i64, String)> = sqlx::query_as(
+        "SELECT s.escalation_policy_id, s.paging_priorities FROM incident_services i \
+         JOIN services s ON s.name = i.service \
+         WHERE i.incident_id = $1 AND s.escalation_policy_id IS NOT NULL ORDER BY s.name LIMIT 1",
+    )
+    .bind(incident_id)
+    .fetch_optional(&mut *connection)
+    .await?;
+    let Some((policy_id, pages_for)) = found else {
+        return Ok(false);
+    };
+    if !pages_for.split(',').any(|p| p.trim() == priority) {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO escalations (incident_id, policy_id, state, next_step, next_at, started_at) \
+         VALUES ($1, $2, 'active', 0, $3, $3)",
+    )
+    .bind(incident_id)
+    .bind(policy_id)
+    .bind(to_db(now))
+    .execute(&mut *connection)
+    .await?;
+    Ok(true)
+}

@@ -1,0 +1,217 @@
+//! The outbox: notifications waiting to be delivered. A worker claims due entries for a
+//! while (a worker that dies mid-delivery lets its claim lapse, and another takes the
+//! entry again, with the same idempotency key for the receiver to recognise), delivers
+//! them, and reports each attempt, which goes on the timeline. Failures are retried with
+//! growing waits, then given up.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use triage_core::timeline::EventData;
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::incidents::{push_event, push_touch};
+use crate::postgres::is_postgres;
+use crate::sql::Statements;
+use crate::time::{from_db_opt, to_db};
+
+/// How long a claim holds before another worker may take the entry.
+const CLAIM: SignedDuration = SignedDuration::from_secs(60);
+/// Attempts before a notification is given up.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// The wait after the first failure; it doubles after each, up to [`LONGEST_WAIT`].
+const FIRST_WAIT: SignedDuration = SignedDuration::from_secs(15);
+const LONGEST_WAIT: SignedDuration = SignedDuration::from_secs(30 * 60);
+
+/// A notification to deliver now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub incident: String,
+    pub user: Option<String>,
+    /// webhook, slack, teams or email.
+    pub kind: String,
+    pub address: String,
+    pub secret: Option<String>,
+    /// The JSON the engine queued: the incident, the level, the person.
+    pub payload: String,
+    pub idempotency_key: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+}
+
+/// How one delivery attempt went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Delivered,
+    Failed(String),
+}
+
+/// The wait before attempt `attempt + 1` after attempt `attempt` failed.
+fn backoff(attempt: u32) -> SignedDuration {
+    let doublings = attempt.saturating_sub(1).min(16);
+    (FIRST_WAIT * (1i32 << doublings)).min(LONGEST_WAIT)
+}
+
+impl Store {
+    /// Claims up to `limit` notifications due at `now`. Those that wait for an
+    /// acknowledgement that came meanwhile are dropped instead.
+    pub async fn claim_notifications(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Notification>> {
+        self.write(move |connection| Box::pin(claim(connection, now, limit)))
+            .await
+    }
+
+    /// Records how delivering notification `id` went.
+    pub async fn finish_notification(
+        &self,
+        id: i64,
+        attempt: Attempt,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.write(move |connection| Box::pin(finish(connection, id, attempt, now)))
+            .await
+    }
+}
+
+async fn claim(
+    connection: &mut AnyConnection,
+    now: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<Notification>> {
+    let lock = if is_postgres(connection) {
+        " FOR UPDATE OF o SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT o.id, i.key, u.email, o.kind, o.address, o.secret, o.payload, o.idempotency_key, \
+         o.attempts, o.needs_unacknowledged, i.acknowledged_at FROM outbox o \
+         JOIN incidents i ON i.id = o.incident_id LEFT JOIN users u ON u.id = o.user_id \
+         WHERE o.delivered_at IS NULL AND o.dropped_at IS NULL AND o.due_at <= $1 \
+         AND (o.claimed_until IS NULL OR o.claimed_until <= $1) ORDER BY o.due_at LIMIT $2{lock}"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(to_db(now))
+        .bind(limit)
+        .fetch_all(&mut *connection)
+        .await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    let mut statements = Statements::default();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let acknowledged = from_db_opt(row.try_get("acknowledged_at")?)?.is_some();
+        if acknowledged && row.try_get::<i64, _>("needs_unacknowledged")? != 0 {
+            statements.push(
+                "UPDATE outbox SET dropped_at = $1, last_error = 'acknowledged before it was due' \
+                 WHERE id = $2",
+                vec![to_db(now).into(), id.into()],
+            );
+            continue;
+        }
+        let attempts: i64 = row.try_get("attempts")?;
+        statements.push(
+            "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id = $2",
+            vec![to_db(now + CLAIM).into(), id.into()],
+        );
+        claimed.push(Notification {
+            id,
+            incident: row.try_get("key")?,
+            user: row.try_get("email")?,
+            kind: row.try_get("kind")?,
+            address: row.try_get("address")?,
+            secret: row.try_get("secret")?,
+            payload: row.try_get("payload")?,
+            idempotency_key: row.try_get("idempotency_key")?,
+            attempt: u32::try_from(attempts + 1).unwrap_or(u32::MAX),
+        });
+    }
+    statements.execute(connection).await?;
+    Ok(claimed)
+}
+
+async fn finish(
+    connection: &mut AnyConnection,
+    id: i64,
+    attempt: Attempt,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let row = sqlx::query(
+        "SELECT o.incident_id, o.kind, o.attempts, u.email FROM outbox o \
+         LEFT JOIN users u ON u.id = o.user_id WHERE o.id = $1 AND o.delivered_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("no undelivered notification {id}")))?;
+    let incident_id: i64 = row.try_get("incident_id")?;
+    let attempts = u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX);
+    let user = row
+        .try_get::<Option<String>, _>("email")?
+        .unwrap_or_else(|| "(a removed user)".to_string());
+    let method: String = row.try_get("kind")?;
+    let mut statements = Statements::default();
+    let event = match attempt {
+        Attempt::Delivered => {
+            statements.push(
+                "UPDATE outbox SET delivered_at = $1, claimed_until = NULL, last_error = NULL \
+                 WHERE id = $2",
+                vec![to_db(now).into(), id.into()],
+            );
+            EventData::Notified {
+                user,
+                method,
+                attempt: attempts,
+                error: None,
+                gave_up: false,
+            }
+        }
+        Attempt::Failed(error) => {
+            let gave_up = attempts >= MAX_ATTEMPTS;
+            if gave_up {
+                statements.push(
+                    "UPDATE outbox SET dropped_at = $1, claimed_until = NULL, last_error = $2 \
+                     WHERE id = $3",
+                    vec![to_db(now).into(), error.as_str().into(), id.into()],
+                );
+            } else {
+                statements.push(
+                    "UPDATE outbox SET due_at = $1, claimed_until = NULL, last_error = $2 \
+                     WHERE id = $3",
+                    vec![
+                        to_db(now + backoff(attempts)).into(),
+                        error.as_str().into(),
+                        id.into(),
+                    ],
+                );
+            }
+            EventData::Notified {
+                user,
+                method,
+                attempt: attempts,
+                error: Some(error),
+                gave_up,
+            }
+        }
+    };
+    push_event(&mut statements, incident_id, None, now, &event)?;
+    push_touch(&mut statements, incident_id, now);
+    statements.execute(connection).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_after_each_failure_up_to_half_an_hour() {
+        assert_eq!(backoff(1), SignedDuration::from_secs(15));
+        assert_eq!(backoff(2), SignedDuration::from_secs(30));
+        assert_eq!(backoff(4), SignedDuration::from_secs(120));
+        assert_eq!(backoff(12), LONGEST_WAIT);
+    }
+}
