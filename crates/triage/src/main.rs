@@ -65,6 +65,8 @@ enum Command {
     Transition(incidents::TransitionArgs),
     /// Show the transitions possible from an incident's status now.
     Transitions(incidents::KeyArgs),
+    /// Acknowledge an incident: you have it, and its escalation stops.
+    Ack(incidents::KeyArgs),
     /// Resolve an incident with a resolution.
     Resolve(incidents::ResolveArgs),
     /// Assign an incident.
@@ -105,6 +107,9 @@ enum Command {
     /// Manage escalation policies: who is paged, level by level.
     #[command(subcommand)]
     Escalation(oncall::EscalationCommand),
+    /// How you are paged: your contact methods.
+    #[command(subcommand)]
+    Contact(oncall::ContactCommand),
     /// Cover for someone: overrides of a schedule.
     #[command(subcommand)]
     Override(oncall::OverrideCommand),
@@ -150,6 +155,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Transition(args) => incidents::transition(&context, args),
         Command::Transitions(args) => incidents::transitions(&context, args),
         Command::Resolve(args) => incidents::resolve(&context, args),
+        Command::Ack(args) => incidents::acknowledge(&context, args),
         Command::Assign(args) => incidents::assign(&context, args),
         Command::Comment(args) => incidents::comment(&context, args),
         Command::Link(args) => incidents::link(&context, args),
@@ -166,6 +172,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Schedule(command) => oncall::schedule(&context, command),
         Command::Override(command) => oncall::overrides(&context, command),
         Command::Escalation(command) => oncall::escalation(&context, command),
+        Command::Contact(command) => oncall::contact(&context, command),
         Command::Whoami => people::whoami(&context),
         Command::Workflow(command) => workflow::run(&context, command),
         Command::Completions { shell } => {

@@ -13,7 +13,6 @@ mod oncall;
 mod openapi;
 mod paging;
 mod people;
-mod receiver;
 mod senders;
 mod snapshots;
 mod story;

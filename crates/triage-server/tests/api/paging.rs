@@ -9,7 +9,7 @@ use sha2::Sha256;
 use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::{TestApp, assert_error};
-use crate::receiver::{Received, Receiver};
+use triage_testdb::receiver::{Received, Receiver};
 
 /// A responder with a webhook contact method pointing at `receiver`; answers their
 /// token and the webhook's signing secret.

@@ -101,6 +101,19 @@ pub fn show(context: &Context, args: KeyArgs) -> CliResult<()> {
     print_incident(context, &incident)
 }
 
+/// Acknowledges an incident: you have it, and its escalation stops.
+pub fn acknowledge(context: &Context, args: KeyArgs) -> CliResult<()> {
+    let incident: Incident = context.client.post(
+        &format!("/incidents/{}/acknowledge", segment(&args.key)),
+        &serde_json::json!({}),
+    )?;
+    if context.json {
+        return print_json(&incident);
+    }
+    println!("{} acknowledged", incident.key);
+    Ok(())
+}
+
 #[derive(Args)]
 pub struct ListArgs {
     /// Status (repeat or comma-separate for several).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use triage_store::{EscalationPolicy, Schedule, ScheduleOverride};
+use triage_store::{ContactMethod, EscalationPolicy, Schedule, ScheduleOverride};
 
 use super::people::parse;
 use super::segment;
@@ -326,6 +326,84 @@ pub fn escalation(context: &Context, command: EscalationCommand) -> CliResult<()
                 .client
                 .delete(&format!("/escalation-policies/{}", segment(&name)))?;
             println!("escalation policy {name} deleted");
+            Ok(())
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ContactCommand {
+    /// Add a way to page you.
+    Add {
+        /// webhook (JSON, signed), slack or teams (incoming webhooks).
+        #[arg(long)]
+        kind: String,
+        /// The URL to post to.
+        #[arg(long)]
+        address: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Use it only this long after a page if the incident is still not acknowledged.
+        #[arg(long)]
+        after: Option<String>,
+    },
+    /// List your contact methods.
+    List,
+    /// Remove one of your contact methods.
+    Remove { id: i64 },
+}
+
+pub fn contact(context: &Context, command: ContactCommand) -> CliResult<()> {
+    match command {
+        ContactCommand::Add {
+            kind,
+            address,
+            name,
+            after,
+        } => {
+            let mut body = json!({"kind": kind, "address": address, "name": name, "after": after});
+            if let Some(fields) = body.as_object_mut() {
+                fields.retain(|_, v| !v.is_null());
+            }
+            let method: ContactMethod = context.client.post("/me/contact-methods", &body)?;
+            if context.json {
+                return print_json(&method);
+            }
+            println!(
+                "contact method {}: {} {}",
+                method.id, method.kind, method.address
+            );
+            if let Some(secret) = &method.secret {
+                println!("signing secret: {secret}");
+            }
+            Ok(())
+        }
+        ContactCommand::List => {
+            let answer: Value = context.client.get("/me/contact-methods")?;
+            if context.json {
+                return print_json(&answer);
+            }
+            let methods: Vec<ContactMethod> = parse(&answer["contact_methods"])?;
+            let rows: Vec<[String; 4]> = methods
+                .iter()
+                .map(|m| {
+                    [
+                        m.id.to_string(),
+                        m.kind.clone(),
+                        m.after.clone(),
+                        m.address.clone(),
+                    ]
+                })
+                .collect();
+            let header = ["ID", "KIND", "AFTER", "ADDRESS"].map(str::to_string);
+            print!("{}", render::table(&header, &rows));
+            Ok(())
+        }
+        ContactCommand::Remove { id } => {
+            let _: Value = context
+                .client
+                .delete(&format!("/me/contact-methods/{id}"))?;
+            println!("contact method {id} removed");
             Ok(())
         }
     }

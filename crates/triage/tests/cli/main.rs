@@ -7,6 +7,7 @@ mod data;
 mod harness;
 mod instances;
 mod oncall;
+mod paging;
 mod people;
 mod runbook;
 mod serve;
