@@ -237,6 +237,7 @@ pub async fn act(
             .link_incidents(&key, &form.other, &form.relation, actor, now)
             .await
             .map(|_| ()),
+        "acknowledge" => store.acknowledge(&key, actor, now).await.map(|_| ()),
         _ => return Err(PageError::NotFound(format!("no action '{action}'"))),
     };
     match result {

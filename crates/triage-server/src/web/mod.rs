@@ -10,6 +10,7 @@ mod error;
 mod incident;
 mod list;
 mod live;
+mod paging;
 mod schedules;
 mod services;
 mod session;
@@ -60,6 +61,15 @@ pub fn router() -> Router<AppState> {
             "/schedules/{name}/feed",
             axum::routing::post(schedules::create_feed),
         )
+        .route(
+            "/contact-methods",
+            get(paging::contacts).post(paging::add_contact),
+        )
+        .route(
+            "/contact-methods/{id}/remove",
+            axum::routing::post(paging::remove_contact),
+        )
+        .route("/escalation-policies", get(paging::policies))
         .route("/silences", get(silences::page).post(silences::create))
         .route(
             "/silences/{id}/expire",

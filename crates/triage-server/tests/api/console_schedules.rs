@@ -135,3 +135,74 @@ fn responders_see_and_cover_shifts_in_the_console(backend: Backend) {
 }
 
 on_both_backends!(responders_see_and_cover_shifts_in_the_console);
+
+fn paging_in_the_console(backend: Backend) {
+    let app = app_with_password(backend);
+    let mut browser = Browser::new(&app);
+    sign_in(&mut browser, "correct horse battery");
+    let page = browser.get("/contact-methods");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("pages cannot reach you"));
+    let token = csrf(&page);
+    let bad = browser.post(
+        "/contact-methods",
+        &[
+            ("csrf", &token),
+            ("kind", "webhook"),
+            ("address", "not a url"),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("needs an http:// or https:// URL"),
+        "{}",
+        bad.body
+    );
+    let added = browser.post(
+        "/contact-methods",
+        &[
+            ("csrf", &token),
+            ("kind", "slack"),
+            ("address", "https://hooks.slack.com/services/T/B/X"),
+            ("after", "2m"),
+        ],
+    );
+    assert_eq!(added.status, 303);
+    let page = browser.get("/contact-methods");
+    assert!(
+        page.body.contains("after 2m if unacknowledged"),
+        "{}",
+        page.body
+    );
+
+    let (status, body) = app.post(
+        &app.admin,
+        "/api/v1/escalation-policies",
+        json!({"name": "storage", "levels": [{"targets": [{"user": "admin@example.com"}], "delay": "5m"}]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let policies = browser.get("/escalation-policies");
+    assert!(
+        policies
+            .body
+            .contains("Page admin@example.com; after 5m without an acknowledgement, go on."),
+        "{}",
+        policies.body
+    );
+
+    // An incident is acknowledged from its page, once.
+    let incident = app.incident(json!({"summary": "Checkout down", "priority": "P1"}));
+    let key = incident["key"].as_str().unwrap();
+    let page = browser.get(&format!("/incidents/{key}"));
+    assert!(page.body.contains("id=\"acknowledge\""));
+    let acked = browser.post(
+        &format!("/incidents/{key}/acknowledge"),
+        &[("csrf", &token)],
+    );
+    assert_eq!(acked.status, 303);
+    let page = browser.get(&format!("/incidents/{key}"));
+    assert!(!page.body.contains("id=\"acknowledge\""));
+    assert!(!page.body.contains("<dd id=\"acknowledged\">not yet"));
+}
+
+on_both_backends!(paging_in_the_console);
