@@ -16,6 +16,7 @@ pub mod oncall;
 pub mod priority;
 pub mod role;
 pub mod severity;
+pub mod sla;
 pub mod timeline;
 pub mod workflow;
 

@@ -103,6 +103,11 @@ pub enum EventData {
     EscalationEnded {
         reason: String,
     },
+    /// Nobody acknowledged within the priority's response time.
+    ResponseBreached {
+        priority: String,
+        due: String,
+    },
 }
 
 /// How many alert summaries a timeline event lists.
@@ -126,6 +131,7 @@ impl EventData {
             EventData::Paged { .. } => "paged",
             EventData::Notified { .. } => "notified",
             EventData::EscalationEnded { .. } => "escalation_ended",
+            EventData::ResponseBreached { .. } => "response_breached",
         }
     }
 
@@ -249,6 +255,9 @@ impl EventData {
                 ),
             },
             EventData::EscalationEnded { reason } => format!("ended the escalation: {reason}"),
+            EventData::ResponseBreached { priority, due } => format!(
+                "recorded a breach of the {priority} response time: not acknowledged by {due}"
+            ),
         }
     }
 }

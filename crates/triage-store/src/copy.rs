@@ -218,6 +218,8 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("resolved_at", Int),
             ("version", Int),
             ("acknowledged_at", Int),
+            ("response_due_at", Int),
+            ("response_breached_at", Int),
         ],
     ),
     (

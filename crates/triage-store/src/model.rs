@@ -37,6 +37,10 @@ pub struct Incident {
     pub resolved_at: Option<Timestamp>,
     /// When someone first acknowledged it (in Triage or through a sender).
     pub acknowledged_at: Option<Timestamp>,
+    /// When an acknowledgement is due under the priority's response time.
+    pub response_due_at: Option<Timestamp>,
+    /// When the response deadline passed unacknowledged, if it did.
+    pub response_breached_at: Option<Timestamp>,
     pub version: i64,
     pub links: Vec<IncidentLink>,
 }

@@ -1,4 +1,5 @@
-//! The paging engine: fires due escalation steps and delivers the outbox. It runs beside
+//! The paging engine: fires due escalation steps, records response-time breaches, and
+//! delivers the outbox. It runs beside
 //! the HTTP server, sleeps until the next deadline the database holds, and is woken at
 //! once when an incident starts escalating (and when a test clock jumps), so a page goes
 //! out within milliseconds of the incident, not at the next look. Several servers on
@@ -55,6 +56,9 @@ async fn look(state: &AppState) {
         let now = state.now();
         if let Err(error) = state.store.run_escalations(now).await {
             tracing::warn!(%error, "firing escalation steps failed");
+        }
+        if let Err(error) = state.store.run_breaches(now).await {
+            tracing::warn!(%error, "recording response breaches failed");
         }
         let claimed = match state.store.claim_notifications(now, DELIVERIES).await {
             Ok(claimed) => claimed,

@@ -47,6 +47,9 @@ struct IncidentPage {
     category: &'static str,
     detected: Time,
     opened: Time,
+    /// The response-time SLA in words ("11m left", "met in 4m"), and whether it is
+    /// breached; none without a priority.
+    response: Option<(String, bool)>,
     links: Vec<LinkLine>,
     alerts: Vec<AlertLine>,
     /// Changes on the incident's services from a day before it was detected.
@@ -109,9 +112,25 @@ async fn render(
         changes.extend(state.store.service_changes(service, since, 10).await?);
     }
     changes.sort_by_key(|c| std::cmp::Reverse(c.at));
+    let now = state.now();
+    let response = triage_core::sla::response(
+        incident.priority,
+        incident.detected_at,
+        incident.acknowledged_at,
+        now,
+    )
+    .map(|r| {
+        let missed = matches!(
+            r,
+            triage_core::sla::Response::Breached { .. }
+                | triage_core::sla::Response::Met { within: false, .. }
+        );
+        (r.describe(now), missed)
+    });
     let page = IncidentPage {
         nav: signed_in.nav(),
         error,
+        response,
         alerts,
         changes: changes.into_iter().map(ChangeLine::new).collect(),
         category: category_class(incident.status_category),

@@ -19,6 +19,8 @@ pub struct Row {
     /// "3h 12m" since the incident was opened.
     pub age: String,
     pub opened: Time,
+    /// The response-time SLA in words: "11m left", "met in 4m".
+    pub response: String,
 }
 
 /// A moment as the page shows it: machine-readable, and in UTC until the script
@@ -72,6 +74,13 @@ impl Row {
                 .map_or("unassigned".to_string(), |a| a.name.clone()),
             age: age(now.duration_since(incident.created_at)),
             opened: Time::new(incident.created_at),
+            response: triage_core::sla::response(
+                incident.priority,
+                incident.detected_at,
+                incident.acknowledged_at,
+                now,
+            )
+            .map_or("—".to_string(), |r| r.describe(now)),
         }
     }
 }

@@ -252,3 +252,17 @@ pub fn assert_error(answer: &Answer, status: u16, code: &str, message: &str) {
     let text = body["error"]["message"].as_str().unwrap_or_default();
     assert!(text.contains(message), "expected {message:?} in {text:?}");
 }
+
+/// Waits for what the server does on its own, after it answered (the paging engine
+/// recording a delivery or a breach): asks again until `done` holds, for at most 20
+/// seconds.
+pub fn until(done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not get there"
+        );
+        std::thread::yield_now();
+    }
+}

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use triage_testdb::{Backend, on_both_backends};
 
-use crate::harness::{TestApp, assert_error};
+use crate::harness::{TestApp, assert_error, until};
 use triage_testdb::receiver::{Received, Receiver};
 
 /// A responder with a webhook contact method pointing at `receiver`; answers their
@@ -41,19 +41,6 @@ fn timeline(app: &TestApp, key: &str) -> Vec<String> {
         .iter()
         .map(|e| e["text"].as_str().unwrap_or_default().to_string())
         .collect()
-}
-
-/// Waits for what the server does after it answered (recording a delivery): asks again
-/// until `done` holds, for at most 20 seconds.
-fn until(done: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !done() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the server did not get there"
-        );
-        std::thread::yield_now();
-    }
 }
 
 fn setup(app: &TestApp, receiver: &Receiver) -> (String, String, String, String) {
@@ -251,3 +238,48 @@ fn contact_methods_are_checked(backend: Backend) {
 on_both_backends!(a_p1_incident_pages_level_by_level_until_acknowledged);
 on_both_backends!(failed_deliveries_are_retried_and_every_attempt_is_on_the_timeline);
 on_both_backends!(contact_methods_are_checked);
+
+fn a_missed_response_time_is_recorded_and_the_sre_group_told(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let receiver = Receiver::start();
+    // The admin is in `sre`; give them a way to be reached.
+    let (status, _) = app.post(
+        &app.admin,
+        "/api/v1/me/contact-methods",
+        json!({"kind": "webhook", "address": format!("{}/sre", receiver.url)}),
+    );
+    assert_eq!(status, 201);
+    let incident = app.incident(json!({"summary": "Payments failing", "priority": "P1"}));
+    let key = incident["key"].as_str().unwrap().to_string();
+    assert_eq!(incident["response_due_at"], "2026-11-22T10:15:00Z");
+    // A priority change moves the deadline: P2 has an hour.
+    let (status, changed) = app.patch(
+        &app.admin,
+        &format!("/api/v1/incidents/{key}"),
+        json!({"priority": "P2"}),
+    );
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["response_due_at"], "2026-11-22T11:00:00Z");
+    app.advance(59);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox"), 0);
+    app.advance(1);
+    let told = receiver.wait_for(1);
+    let breach: Value = serde_json::from_str(&told[0].body).unwrap();
+    assert_eq!(breach["event"], "incident.response_breached");
+    assert_eq!(breach["incident"]["key"], key.as_str());
+    let events = timeline(&app, &key);
+    assert!(
+        events.iter().any(|e| e.contains(
+            "recorded a breach of the P2 response time: not acknowledged by 2026-11-22 11:00 UTC"
+        )),
+        "{events:?}"
+    );
+    // Once: later looks record nothing more.
+    app.advance(60);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM events WHERE kind = 'response_breached'"),
+        1
+    );
+}
+
+on_both_backends!(a_missed_response_time_is_recorded_and_the_sre_group_told);

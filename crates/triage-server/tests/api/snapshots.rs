@@ -86,6 +86,10 @@ fn every_page_renders_as_its_snapshot(backend: Backend) {
     );
     assert_eq!(status, 201, "{body}");
     app.advance(90);
+    // INC-1 (P1) is past its 15-minute response time: the engine records the breach.
+    crate::harness::until(|| {
+        app.scalar("SELECT COUNT(*) FROM incidents WHERE response_breached_at IS NOT NULL") == 1
+    });
 
     let mut browser = Browser::new(&app);
     check("sign-in", &browser.get("/login").body);

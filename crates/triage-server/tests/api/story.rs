@@ -48,6 +48,13 @@ fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart(backend: B
     );
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["priority"], "P1");
+    // The on-call engineer has it: the response-time clock stops within the SLA.
+    let (status, acked) = app.post(
+        &oncall,
+        &format!("/api/v1/incidents/{key}/acknowledge"),
+        json!({}),
+    );
+    assert_eq!(status, 200, "{acked}");
     assert_eq!(updated["updated_at"], "2026-11-22T10:02:00Z");
 
     let (status, moved) = app.post(
@@ -98,6 +105,13 @@ fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart(backend: B
     // A linked P1 that is not Done blocks Resolved.
     let blocker = app.incident(json!({ "summary": "Primary DB failover stuck", "priority": "P1" }));
     let blocker_key = blocker["key"].as_str().unwrap();
+    // Someone has the blocker too, so no response time lapses while the day passes.
+    let (status, _) = app.post(
+        &oncall,
+        &format!("/api/v1/incidents/{blocker_key}/acknowledge"),
+        json!({}),
+    );
+    assert_eq!(status, 200);
     let (status, linked) = app.post(
         &oncall,
         &format!("/api/v1/incidents/{key}/links"),
@@ -152,6 +166,7 @@ fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart(backend: B
             "Ada Admin created the incident (Open): Database connection pool exhausted",
             "oncall set priority to Critical (P1)",
             "oncall set severity to SEV1",
+            "oncall acknowledged the incident",
             "oncall moved Open → Investigating",
             "oncall assigned the incident to oncall@example.com",
             "oncall moved Investigating → In Progress: Root cause identified: Database connection pool exhausted",

@@ -49,3 +49,13 @@ CREATE TABLE outbox (
     created_at        BIGINT NOT NULL
 );
 CREATE INDEX outbox_due ON outbox (delivered_at, dropped_at, due_at);
+
+-- The response-time SLA: when an acknowledgement is due (detection plus the priority's
+-- response time; re-evaluated when either changes) and when the deadline was missed.
+ALTER TABLE incidents ADD COLUMN response_due_at BIGINT;
+ALTER TABLE incidents ADD COLUMN response_breached_at BIGINT;
+UPDATE incidents SET response_due_at = detected_at + CASE priority
+    WHEN 1 THEN 900000000 WHEN 2 THEN 3600000000 WHEN 3 THEN 14400000000
+    WHEN 4 THEN 86400000000 END;
+CREATE INDEX incidents_response_due ON incidents (response_due_at)
+    WHERE acknowledged_at IS NULL AND response_breached_at IS NULL;

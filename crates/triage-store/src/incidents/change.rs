@@ -129,6 +129,13 @@ impl Store {
                         to_db(detected_at).into(),
                     );
                 }
+                // A new priority or detection time moves the response deadline.
+                if changes.priority.is_some() || changes.detected_at.is_some() {
+                    let priority = changes.priority.unwrap_or(current.priority);
+                    let detected = changes.detected_at.unwrap_or(current.detected_at);
+                    let due = priority.map(|p| to_db(triage_core::sla::due(p, detected)));
+                    push_column(&mut statements, state.id, "response_due_at", due.into());
+                }
                 if let Some(services) = &services
                     && changed("services", joined(&current.services), joined(services))
                 {

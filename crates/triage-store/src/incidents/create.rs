@@ -83,8 +83,8 @@ pub(crate) async fn insert_incident(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO incidents (key, number, summary, description, status, \
              status_category, priority, severity, assignee_id, reporter_id, \
-             detection_source, detected_at, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1) \
+             detection_source, detected_at, created_at, updated_at, version, response_due_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1, $14) \
              RETURNING id",
     )
     .bind(&key)
@@ -100,6 +100,10 @@ pub(crate) async fn insert_incident(
     .bind(new.detection_source.as_str())
     .bind(to_db(new.detected_at.unwrap_or(now)))
     .bind(to_db(now))
+    .bind(
+        new.priority
+            .map(|p| to_db(triage_core::sla::due(p, new.detected_at.unwrap_or(now)))),
+    )
     .fetch_one(&mut *connection)
     .await?;
     let mut statements = Statements::default();

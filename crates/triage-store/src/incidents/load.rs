@@ -120,7 +120,8 @@ pub(crate) async fn load_incidents(
         "SELECT i.id, i.key, i.summary, i.description, i.status, i.status_category, i.priority, \
          i.severity, a.email AS a_email, a.display_name AS a_name, r.email AS r_email, \
          r.display_name AS r_name, i.detection_source, i.detected_at, i.resolution, \
-         i.created_at, i.updated_at, i.resolved_at, i.acknowledged_at, i.version \
+         i.created_at, i.updated_at, i.resolved_at, i.acknowledged_at, i.version, \
+         i.response_due_at, i.response_breached_at \
          FROM incidents i LEFT JOIN users a ON a.id = i.assignee_id \
          LEFT JOIN users r ON r.id = i.reporter_id WHERE i.id IN ({list})"
     );
@@ -152,6 +153,8 @@ pub(crate) async fn load_incidents(
             updated_at: from_db(row.try_get("updated_at")?)?,
             resolved_at: from_db_opt(row.try_get("resolved_at")?)?,
             acknowledged_at: from_db_opt(row.try_get("acknowledged_at")?)?,
+            response_due_at: from_db_opt(row.try_get("response_due_at")?)?,
+            response_breached_at: from_db_opt(row.try_get("response_breached_at")?)?,
             version: row.try_get("version")?,
             links: links.remove(&id).unwrap_or_default(),
         };

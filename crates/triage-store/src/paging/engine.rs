@@ -56,7 +56,10 @@ impl Store {
         let next: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM escalations WHERE state = 'active' \
              UNION ALL SELECT MIN(COALESCE(claimed_until, due_at)) AS t FROM outbox \
-             WHERE delivered_at IS NULL AND dropped_at IS NULL) AS due",
+             WHERE delivered_at IS NULL AND dropped_at IS NULL \
+             UNION ALL SELECT MIN(response_due_at) AS t FROM incidents \
+             WHERE acknowledged_at IS NULL AND response_breached_at IS NULL \
+             AND status_category <> 'done') AS due",
         )
         .fetch_one(&self.read)
         .await?;
@@ -101,7 +104,6 @@ async fn step(
             reason: reason.to_string(),
         };
         push_event(statements, incident_id, None, now, &ended)?;
-        push_touch(statements, incident_id, now);
         Ok(())
     };
     let category: String = row.try_get("status_category")?;
@@ -168,13 +170,20 @@ async fn step(
                 })
                 .collect();
             for user in &fired.paged {
-                let queued = queue_pages(
+                let payload = json!({
+                    "event": "incident.paged",
+                    "incident": incident,
+                    "level": fired.level + 1,
+                    "user": user,
+                    "acknowledge": format!("/api/v1/incidents/{key}/acknowledge"),
+                });
+                let page = format!("page-{incident_id}-{}", fired.step);
+                let queued = queue(
                     connection,
                     incident_id,
-                    &incident,
-                    fired.step,
-                    fired.level,
                     user,
+                    &payload,
+                    &page,
                     fired.due,
                     now,
                 )
@@ -221,7 +230,8 @@ async fn step(
                 &mut statements,
             )?,
         }
-        if !progress.fired.is_empty() {
+        // Pages are records of what happened; only a new assignee changes the incident.
+        if assignee != row.try_get::<Option<i64>, _>("assignee_id")? {
             push_touch(&mut statements, incident_id, now);
         }
     } else {
@@ -235,17 +245,14 @@ async fn step(
     Ok(true)
 }
 
-/// Queues a page to each of `user`'s contact methods (once: the idempotency key names
-/// the incident, step, person and method); answers the user's id, none when they have no
-/// contact method.
-#[allow(clippy::too_many_arguments)]
-async fn queue_pages(
+/// Queues `payload` to each of `user`'s contact methods, once: the idempotency key is
+/// `<key>-<method id>`. Answers the user's id, none when they have no contact method.
+pub(super) async fn queue(
     connection: &mut AnyConnection,
     incident_id: i64,
-    incident: &serde_json::Value,
-    step: u32,
-    level: usize,
     user: &str,
+    payload: &serde_json::Value,
+    key: &str,
     due: Timestamp,
     now: Timestamp,
 ) -> StoreResult<Option<i64>> {
@@ -261,13 +268,6 @@ async fn queue_pages(
         user_id = Some(method.try_get::<i64, _>("user_id")?);
         let method_id: i64 = method.try_get("id")?;
         let delay = SignedDuration::from_secs(method.try_get("delay_seconds")?);
-        let payload = json!({
-            "event": "incident.paged",
-            "incident": incident,
-            "level": level + 1,
-            "user": user,
-            "acknowledge": format!("/api/v1/incidents/{}/acknowledge", incident["key"].as_str().unwrap_or_default()),
-        });
         sqlx::query(
             "INSERT INTO outbox (incident_id, user_id, contact_method_id, kind, address, secret, \
              payload, idempotency_key, needs_unacknowledged, due_at, created_at) \
@@ -281,7 +281,7 @@ async fn queue_pages(
         .bind(method.try_get::<String, _>("address")?)
         .bind(method.try_get::<Option<String>, _>("secret")?)
         .bind(payload.to_string())
-        .bind(format!("page-{incident_id}-{step}-{method_id}"))
+        .bind(format!("{key}-{method_id}"))
         .bind(i64::from(delay > SignedDuration::ZERO))
         .bind(to_db(due + delay))
         .bind(to_db(now))

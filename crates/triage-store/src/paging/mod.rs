@@ -11,6 +11,7 @@
 
 mod acknowledge;
 pub(crate) use acknowledge::{escalating, stop_escalation};
+mod breach;
 mod contacts;
 mod engine;
 mod outbox;

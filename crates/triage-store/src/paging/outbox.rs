@@ -11,7 +11,7 @@ use triage_core::timeline::EventData;
 
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
-use crate::incidents::{push_event, push_touch};
+use crate::incidents::push_event;
 use crate::postgres::is_postgres;
 use crate::sql::Statements;
 use crate::time::{from_db_opt, to_db};
@@ -199,7 +199,6 @@ async fn finish(
         }
     };
     push_event(&mut statements, incident_id, None, now, &event)?;
-    push_touch(&mut statements, incident_id, now);
     statements.execute(connection).await
 }
 

@@ -1,0 +1,128 @@
+//! Response-time breaches: when an incident's acknowledgement deadline passes with
+//! nobody having acknowledged it, the breach is recorded on its timeline at that moment
+//! and its assignee and the `sre` group are notified. Like pages, a breach is a record of
+//! what happened, not a change to the incident: its version stays, so nobody editing it
+//! is refused for a stale version because time passed. Once per incident; on PostgreSQL a
+//! due breach is claimed by one server.
+
+use jiff::Timestamp;
+use serde_json::json;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use triage_core::Priority;
+use triage_core::timeline::EventData;
+
+use super::engine::queue;
+use crate::db::Store;
+use crate::error::StoreResult;
+use crate::incidents::push_event;
+use crate::postgres::is_postgres;
+use crate::sql::Statements;
+use crate::time::{from_db, to_db};
+
+/// The group told of every breach.
+const SRE_GROUP: &str = "sre";
+
+/// What makes an incident's response overdue, for queries over `incidents`.
+const OVERDUE: &str = "response_due_at <= $1 AND acknowledged_at IS NULL \
+     AND response_breached_at IS NULL AND status_category <> 'done'";
+
+impl Store {
+    /// Records every response breach due at `now`; answers how many.
+    pub async fn run_breaches(&self, now: Timestamp) -> StoreResult<usize> {
+        let sql =
+            format!("SELECT id FROM incidents WHERE {OVERDUE} ORDER BY response_due_at LIMIT 100");
+        let due: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(to_db(now))
+            .fetch_all(&self.read)
+            .await?;
+        let mut recorded = 0;
+        for id in due {
+            if self
+                .write(move |connection| Box::pin(breach(connection, id, now)))
+                .await?
+            {
+                recorded += 1;
+            }
+        }
+        Ok(recorded)
+    }
+}
+
+async fn breach(connection: &mut AnyConnection, id: i64, now: Timestamp) -> StoreResult<bool> {
+    let lock = if is_postgres(connection) {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT key, summary, status, priority, response_due_at, \
+         (SELECT email FROM users WHERE id = assignee_id) AS assignee \
+         FROM incidents WHERE id = $2 AND {OVERDUE}{lock}"
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(to_db(now))
+        .bind(id)
+        .fetch_optional(&mut *connection)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let key: String = row.try_get("key")?;
+    let priority = row
+        .try_get::<Option<i64>, _>("priority")?
+        .and_then(Priority::from_rank)
+        .map(|p| p.code().to_string())
+        .unwrap_or_default();
+    let due = from_db(row.try_get("response_due_at")?)?;
+    let mut statements = Statements::default();
+    statements.push(
+        "UPDATE incidents SET response_breached_at = $1 WHERE id = $2",
+        vec![to_db(now).into(), id.into()],
+    );
+    let event = EventData::ResponseBreached {
+        priority: priority.clone(),
+        due: due.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+    };
+    push_event(&mut statements, id, None, now, &event)?;
+    let mut told: Vec<String> = row
+        .try_get::<Option<String>, _>("assignee")?
+        .into_iter()
+        .collect();
+    let sre: Vec<String> = sqlx::query_scalar(
+        "SELECT u.email FROM users u JOIN group_members m ON m.user_id = u.id \
+         JOIN groups g ON g.id = m.group_id WHERE g.name = $1 AND u.active <> 0 ORDER BY u.email",
+    )
+    .bind(SRE_GROUP)
+    .fetch_all(&mut *connection)
+    .await?;
+    for member in sre {
+        if !told.contains(&member) {
+            told.push(member);
+        }
+    }
+    let payload = json!({
+        "event": "incident.response_breached",
+        "incident": {
+            "key": key,
+            "summary": row.try_get::<String, _>("summary")?,
+            "status": row.try_get::<String, _>("status")?,
+            "priority": priority,
+        },
+        "due": due,
+        "acknowledge": format!("/api/v1/incidents/{key}/acknowledge"),
+    });
+    for user in &told {
+        queue(
+            connection,
+            id,
+            user,
+            &payload,
+            &format!("breach-{id}"),
+            now,
+            now,
+        )
+        .await?;
+    }
+    statements.execute(connection).await?;
+    Ok(true)
+}
