@@ -100,6 +100,19 @@ impl Client {
         (status, value)
     }
 
+    /// PATCHes and returns the status code and body.
+    pub fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        let mut response = self
+            .agent
+            .patch(format!("{}{path}", self.base))
+            .header("Authorization", &self.authorization)
+            .send_json(&body)
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let value = response.body_mut().read_json().unwrap_or(Value::Null);
+        (status, value)
+    }
+
     /// POSTs a body already serialized; returns the status code.
     pub fn post_text(&self, path: &str, body: &str) -> u16 {
         self.agent

@@ -10,6 +10,7 @@
 mod alerts;
 mod console;
 mod load;
+mod paging;
 mod server;
 mod stats;
 
@@ -63,6 +64,19 @@ struct Args {
     /// Active alerts for the memory comparison of `--alerts`.
     #[arg(long, default_value_t = 100_000)]
     active: usize,
+    /// Measure paging instead: incident or alert to page at a webhook receiver, beside
+    /// Alertmanager's alert-to-webhook time, and many escalations sharing a deadline.
+    #[arg(long)]
+    paging: bool,
+    /// Pages measured per `--paging` run.
+    #[arg(long, default_value_t = 1000)]
+    pages: usize,
+    /// Escalations sharing one deadline in `--paging`.
+    #[arg(long, default_value_t = 10_000)]
+    escalations: usize,
+    /// Their level-1 wait in seconds.
+    #[arg(long, default_value_t = 30)]
+    escalation_delay: u64,
 }
 
 fn main() {
@@ -76,6 +90,17 @@ fn main() {
     } else {
         Backend::Sqlite
     };
+    if args.paging {
+        let settings = paging::Settings {
+            alertmanager: args.alertmanager.clone(),
+            pages: args.pages,
+            escalations: args.escalations,
+            delay: args.escalation_delay,
+            workers: args.workers.min(8),
+        };
+        paging::run(&triage, backend, &settings);
+        return;
+    }
     if args.alerts {
         let settings = alerts::Settings {
             alertmanager: args.alertmanager.clone(),

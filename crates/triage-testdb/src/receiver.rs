@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 /// One request as received.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// When it arrived (its body read).
+    pub at: Instant,
     pub path: String,
     pub headers: HashMap<String, String>,
     pub body: String,
@@ -52,7 +54,12 @@ impl Receiver {
 
     /// Waits (at most 20 s) until `count` requests have come; answers them all.
     pub fn wait_for(&self, count: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_at_most(count, Duration::from_secs(20))
+    }
+
+    /// Waits at most `longest` until `count` requests have come; answers them all.
+    pub fn wait_at_most(&self, count: usize, longest: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + longest;
         let mut received = self.shared.received.lock().unwrap();
         while received.len() < count {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -101,6 +108,7 @@ fn serve(stream: std::net::TcpStream, shared: &Shared) -> std::io::Result<()> {
         {
             let mut received = shared.received.lock().unwrap();
             received.push(Received {
+                at: Instant::now(),
                 path,
                 headers,
                 body: String::from_utf8_lossy(&body).to_string(),

@@ -1,0 +1,302 @@
+//! `triage-bench --paging`: how fast a page reaches a responder. A real `triage serve`
+//! pages a loopback webhook receiver; the time from the request that opens an incident
+//! (an incident created over the API, or an alert) to the page's arrival is measured,
+//! idle and under alert load, beside a real Alertmanager's own alert-to-webhook time
+//! (`group_wait: 0s`). Then many escalations share one deadline, and the report says how
+//! late their next level fired.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use triage_testdb::alertmanager::Alertmanager;
+use triage_testdb::receiver::{Received, Receiver};
+
+use crate::load::{Client, closed_loop, fill};
+use crate::server::Server;
+use crate::stats::Stats;
+
+pub struct Settings {
+    pub alertmanager: String,
+    /// Pages measured per run.
+    pub pages: usize,
+    /// Escalations sharing one deadline.
+    pub escalations: usize,
+    /// Their level-1 wait, in seconds.
+    pub delay: u64,
+    pub workers: usize,
+}
+
+/// Sets up paging to `receiver` for the bench user; answers the webhook integration key.
+fn setup(client: &Client, receiver: &Receiver, delay: u64) -> String {
+    let call = |path: &str, body: Value| {
+        let (status, answer) = client.post(path, body);
+        assert!((200..300).contains(&status), "{path}: {status} {answer}");
+        answer
+    };
+    call(
+        "/api/v1/me/contact-methods",
+        json!({"kind": "webhook", "address": format!("{}/page", receiver.url)}),
+    );
+    call(
+        "/api/v1/users",
+        json!({"email": "second@example.com", "role": "responder"}),
+    );
+    call(
+        "/api/v1/escalation-policies",
+        json!({"name": "bench", "levels": [
+            {"targets": [{"user": "bench@example.com"}], "delay": format!("{delay}s")},
+            {"targets": [{"user": "bench@example.com"}], "delay": "1h"}]}),
+    );
+    call("/api/v1/services", json!({"name": "bench"}));
+    let (status, body) = client.patch(
+        "/api/v1/services/bench",
+        json!({"escalation_policy": "bench"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let integration = call(
+        "/api/v1/services/bench/integrations",
+        json!({"kind": "webhook"}),
+    );
+    integration["key"].as_str().unwrap().to_string()
+}
+
+/// The incident summary a page names.
+fn summary(page: &Received) -> String {
+    let body: Value = serde_json::from_str(&page.body).unwrap_or(Value::Null);
+    body["incident"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `count` pages, each sent by `send(n)` (which names its incident `page <tag> n`),
+/// `interval` apart; answers the send-to-arrival latencies.
+fn measure(
+    receiver: &Receiver,
+    tag: &str,
+    count: usize,
+    interval: Duration,
+    send: impl Fn(usize),
+) -> Stats {
+    let already = receiver.wait_at_most(0, Duration::ZERO).len();
+    let mut sent: HashMap<String, Instant> = HashMap::new();
+    let start = Instant::now();
+    for n in 0..count {
+        let due = start + interval.mul_f64(n as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        sent.insert(format!("page {tag} {n}"), Instant::now());
+        send(n);
+    }
+    let pages = receiver.wait_at_most(already + count, Duration::from_secs(60));
+    let mut stats = Stats::default();
+    for page in &pages[already..] {
+        if let Some(at) = sent.get(&summary(page)) {
+            stats.record(page.at.duration_since(*at), true);
+        }
+    }
+    stats.finish(start.elapsed())
+}
+
+fn line(name: &str, stats: &Stats) {
+    println!(
+        "| {name} | {} | {:.2} | {:.2} |",
+        stats.count,
+        stats.percentile_ms(50.0),
+        stats.percentile_ms(99.0)
+    );
+}
+
+pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
+    let server = Server::start(triage, backend);
+    let receiver = Receiver::start();
+    let client = Client::new(&server.url, &server.token);
+    let key = setup(&client, &receiver, settings.delay);
+    let interval = Duration::from_millis(20);
+    println!("# triage-bench --paging ({backend:?})\n");
+    println!(
+        "{} pages per run, one every {} ms; under load: {} workers posting repeat alerts\n",
+        settings.pages,
+        interval.as_millis(),
+        settings.workers
+    );
+    println!("| run | pages | p50 (ms) | p99 (ms) |");
+    println!("|---|---|---|---|");
+    let create = |tag: &str| {
+        let tag = tag.to_string();
+        let client = Client::new(&server.url, &server.token);
+        move |n: usize| {
+            let (status, _) = client.post(
+                "/api/v1/incidents",
+                json!({"summary": format!("page {tag} {n}"), "priority": "P1", "services": ["bench"]}),
+            );
+            assert_eq!(status, 201);
+        }
+    };
+    let alert = |tag: &str| {
+        let tag = tag.to_string();
+        let client = Client::new(&server.url, &server.token);
+        let path = format!("/hooks/webhook/{key}");
+        move |n: usize| {
+            let body = json!({"alerts": [{"key": format!("{tag}-{n}"), "group": format!("{tag}-{n}"),
+                "summary": format!("page {tag} {n}"), "severity": "critical", "status": "firing"}]});
+            let status = client.post_text(&path, &body.to_string());
+            assert_eq!(status, 200);
+        }
+    };
+    line(
+        "incident created → page (idle)",
+        &measure(
+            &receiver,
+            "created",
+            settings.pages,
+            interval,
+            create("created"),
+        ),
+    );
+    line(
+        "alert → page (idle)",
+        &measure(&receiver, "alert", settings.pages, interval, alert("alert")),
+    );
+    // Under load: other workers post repeats of a few hundred firing alerts meanwhile.
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let load = scope.spawn(|| {
+            let path = format!("/hooks/webhook/{key}");
+            let stream: Vec<String> = (0..8)
+                .map(|b| {
+                    let alerts: Vec<Value> = (0..64)
+                        .map(|i| {
+                            json!({"key": format!("load-{}", (b * 64 + i) % 300), "group": "load",
+                            "summary": "background", "severity": "warning", "status": "firing"})
+                        })
+                        .collect();
+                    json!({"alerts": alerts}).to_string()
+                })
+                .collect();
+            let mut total = Stats::default();
+            let began = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                let round = closed_loop(
+                    &server,
+                    settings.workers,
+                    Duration::from_secs(1),
+                    |c, w, n| match c.post_text(&path, &stream[(w + n) % stream.len()]) {
+                        200 => Ok(()),
+                        s => Err(s),
+                    },
+                );
+                total.merge(round);
+            }
+            total.finish(began.elapsed())
+        });
+        let loaded = measure(
+            &receiver,
+            "loaded",
+            settings.pages,
+            interval,
+            alert("loaded"),
+        );
+        stop.store(true, Ordering::Relaxed);
+        let background = load.join().expect("the load");
+        line(
+            &format!(
+                "alert → page (under load: {:.0} alerts/s beside)",
+                background.throughput() * 64.0
+            ),
+            &loaded,
+        );
+    });
+
+    // Alertmanager's own alert-to-webhook time, each alert its own group.
+    let config = format!(
+        "route:\n  receiver: bench\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1m\n\
+         receivers:\n  - name: bench\n    webhook_configs:\n      - url: {}/alertmanager\n        send_resolved: false\n",
+        receiver.url
+    );
+    let alertmanager = Alertmanager::start(&settings.alertmanager, &config);
+    let am = Client::new(&alertmanager.url, "");
+    let already = receiver.wait_at_most(0, Duration::ZERO).len();
+    let mut sent: HashMap<String, Instant> = HashMap::new();
+    let start = Instant::now();
+    for n in 0..settings.pages {
+        let due = start + interval.mul_f64(n as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let name = format!("BenchPage{n}");
+        sent.insert(name.clone(), Instant::now());
+        let body = json!([{"labels": {"alertname": name, "severity": "critical"}}]);
+        assert_eq!(am.post_text("/api/v2/alerts", &body.to_string()), 200);
+    }
+    let arrived = receiver.wait_at_most(already + settings.pages, Duration::from_secs(60));
+    let mut theirs = Stats::default();
+    for page in &arrived[already..] {
+        let body: Value = serde_json::from_str(&page.body).unwrap_or(Value::Null);
+        let name = body["groupLabels"]["alertname"]
+            .as_str()
+            .unwrap_or_default();
+        if let Some(at) = sent.get(name) {
+            theirs.record(page.at.duration_since(*at), true);
+        }
+    }
+    line(
+        "Alertmanager: alert → webhook (idle, group_wait 0s)",
+        &theirs.finish(start.elapsed()),
+    );
+
+    // Many escalations at once: how late does each one's next level fire?
+    let before = receiver.wait_at_most(0, Duration::ZERO).len();
+    let created: std::sync::Mutex<HashMap<String, Instant>> = Default::default();
+    let began = Instant::now();
+    let made = fill(&server, settings.workers, settings.escalations, |c, n| {
+        let summary = format!("escalation {n}");
+        let at = Instant::now();
+        let (status, _) = c.post(
+            "/api/v1/incidents",
+            json!({"summary": summary, "priority": "P1", "services": ["bench"]}),
+        );
+        created
+            .lock()
+            .expect("the creation times")
+            .insert(summary, at);
+        if status == 201 { Ok(()) } else { Err(status) }
+    });
+    let spread = began.elapsed();
+    let created = created.into_inner().expect("the creation times");
+    let delay = Duration::from_secs(settings.delay);
+    let mut lag = Stats::default();
+    let mut seen = before;
+    let deadline = Instant::now() + delay + Duration::from_secs(120);
+    while lag.count < settings.escalations && Instant::now() < deadline {
+        let all =
+            receiver.wait_at_most(seen + 1, deadline.saturating_duration_since(Instant::now()));
+        for page in &all[seen..] {
+            let body: Value = serde_json::from_str(&page.body).unwrap_or(Value::Null);
+            if body["level"] == 2
+                && let Some(at) = created.get(&summary(page))
+            {
+                lag.record(page.at.saturating_duration_since(*at + delay), true);
+            }
+        }
+        seen = all.len();
+    }
+    let lag = lag.finish(spread);
+    println!(
+        "\n{} escalations created in {:.1} s ({} errors); each one's level 2, due {} s after \
+         it was created, arrived: p50 {:.0} ms, p99 {:.0} ms, latest {:.0} ms after its \
+         deadline ({} of {} pages)",
+        settings.escalations,
+        spread.as_secs_f64(),
+        made.errors,
+        settings.delay,
+        lag.percentile_ms(50.0),
+        lag.percentile_ms(99.0),
+        lag.percentile_ms(100.0),
+        lag.count,
+        settings.escalations
+    );
+}
