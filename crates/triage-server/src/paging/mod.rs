@@ -18,7 +18,7 @@ use crate::AppState;
 /// The longest the engine sleeps without looking: another server may have queued work.
 const LONGEST_SLEEP: SignedDuration = SignedDuration::from_secs(5);
 /// Notifications delivered per look, at once.
-const DELIVERIES: i64 = 32;
+const DELIVERIES: i64 = 256;
 
 /// Runs the engine until `closing` turns true.
 pub async fn run(state: AppState, mut closing: watch::Receiver<bool>) {

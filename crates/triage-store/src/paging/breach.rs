@@ -35,12 +35,12 @@ impl Store {
             .bind(to_db(now))
             .fetch_all(&self.read)
             .await?;
+        let breaches = due
+            .into_iter()
+            .map(|id| self.write(move |connection| Box::pin(breach(connection, id, now))));
         let mut recorded = 0;
-        for id in due {
-            if self
-                .write(move |connection| Box::pin(breach(connection, id, now)))
-                .await?
-            {
+        for done in futures_util::future::join_all(breaches).await {
+            if done? {
                 recorded += 1;
             }
         }

@@ -39,12 +39,14 @@ impl Store {
         .bind(BATCH)
         .fetch_all(&self.read)
         .await?;
+        // All at once: on SQLite they share commits (group commit), on PostgreSQL they
+        // take connections of the pool side by side.
+        let steps = due.into_iter().map(|incident_id| {
+            self.write(move |connection| Box::pin(step(connection, incident_id, now)))
+        });
         let mut moved = 0;
-        for incident_id in due {
-            let fired = self
-                .write(move |connection| Box::pin(step(connection, incident_id, now)))
-                .await?;
-            if fired {
+        for fired in futures_util::future::join_all(steps).await {
+            if fired? {
                 moved += 1;
             }
         }
