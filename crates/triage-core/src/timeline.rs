@@ -103,6 +103,10 @@ pub enum EventData {
     EscalationEnded {
         reason: String,
     },
+    /// An acknowledgement was not followed by progress in time: paging starts over.
+    AcknowledgementLapsed {
+        after: String,
+    },
     /// Nobody acknowledged within the priority's response time.
     ResponseBreached {
         priority: String,
@@ -132,6 +136,7 @@ impl EventData {
             EventData::Notified { .. } => "notified",
             EventData::EscalationEnded { .. } => "escalation_ended",
             EventData::ResponseBreached { .. } => "response_breached",
+            EventData::AcknowledgementLapsed { .. } => "acknowledgement_lapsed",
         }
     }
 
@@ -255,6 +260,9 @@ impl EventData {
                 ),
             },
             EventData::EscalationEnded { reason } => format!("ended the escalation: {reason}"),
+            EventData::AcknowledgementLapsed { after } => format!(
+                "let the acknowledgement lapse: no transition or comment in {after}; paging again from level 1"
+            ),
             EventData::ResponseBreached { priority, due } => format!(
                 "recorded a breach of the {priority} response time: not acknowledged by {due}"
             ),

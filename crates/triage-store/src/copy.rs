@@ -109,6 +109,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("name", Text),
             ("description", Text),
             ("repeats", Int),
+            ("ack_timeout_seconds", Int),
             ("created_at", Int),
             ("updated_at", Int),
         ],
@@ -236,6 +237,8 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("next_step", Int),
             ("next_at", Int),
             ("started_at", Int),
+            ("round", Int),
+            ("ack_deadline", Int),
         ],
     ),
     (

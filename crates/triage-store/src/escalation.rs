@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
-use triage_core::duration::format_duration;
+use triage_core::duration::{format_duration, parse_duration};
 use triage_core::escalation::{self, Level, Policy, Target};
 
 use crate::db::Store;
@@ -36,6 +36,9 @@ pub struct EscalationPolicy {
     pub description: String,
     /// Times the whole policy is gone through again after the first pass.
     pub repeat: u32,
+    /// An acknowledgement not followed by progress within this long lapses, and the
+    /// policy pages again from level 1 (`30m`); none: never.
+    pub ack_timeout: Option<String>,
     pub levels: Vec<PolicyLevel>,
     /// The services that use it.
     pub services: Vec<String>,
@@ -49,6 +52,7 @@ pub struct NewPolicy {
     pub name: String,
     pub description: String,
     pub repeat: u32,
+    pub ack_timeout: Option<String>,
     pub levels: Vec<PolicyLevel>,
 }
 
@@ -79,6 +83,16 @@ fn core_policy(levels: &[PolicyLevel], repeat: u32) -> StoreResult<Policy> {
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Policy::new(levels, repeat).map_err(invalid)
+}
+
+/// An acknowledgement timeout as written (`30m`), in seconds; none for none.
+fn ack_timeout_seconds(text: Option<&str>) -> StoreResult<Option<i64>> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => parse_duration(text)
+            .map(|d| Some(d.as_secs()))
+            .map_err(|e| StoreError::Invalid(format!("acknowledgement timeout: {e}"))),
+    }
 }
 
 async fn policy_id(connection: &mut AnyConnection, name: &str) -> StoreResult<i64> {
@@ -138,7 +152,7 @@ pub(crate) async fn load(
     name: &str,
 ) -> StoreResult<EscalationPolicy> {
     let row = sqlx::query(
-        "SELECT id, name, description, repeats, created_at, updated_at \
+        "SELECT id, name, description, repeats, ack_timeout_seconds, created_at, updated_at \
          FROM escalation_policies WHERE name = $1",
     )
     .bind(name.trim())
@@ -190,6 +204,9 @@ pub(crate) async fn load(
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         repeat: u32::try_from(repeats).unwrap_or(0),
+        ack_timeout: row
+            .try_get::<Option<i64>, _>("ack_timeout_seconds")?
+            .map(|s| format_duration(SignedDuration::from_secs(s))),
         levels,
         services,
         created_at: from_db(row.try_get("created_at")?)?,
@@ -205,17 +222,20 @@ impl Store {
     ) -> StoreResult<EscalationPolicy> {
         let name = triage_core::incident::parse_name("escalation policy", &new.name)?;
         let policy = core_policy(&new.levels, new.repeat)?;
+        let timeout = ack_timeout_seconds(new.ack_timeout.as_deref())?;
         let description = new.description.trim().to_string();
         self.write(move |connection| {
             Box::pin(async move {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO escalation_policies (name, description, repeats, created_at, \
-                     updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                    "INSERT INTO escalation_policies (name, description, repeats, \
+                     ack_timeout_seconds, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $5, $4, $4) RETURNING id",
                 )
                 .bind(&name)
                 .bind(&description)
                 .bind(i64::from(policy.repeat()))
                 .bind(to_db(now))
+                .bind(timeout)
                 .fetch_one(&mut *connection)
                 .await
                 .map_err(|e| match StoreError::from(e) {
@@ -240,18 +260,20 @@ impl Store {
     ) -> StoreResult<EscalationPolicy> {
         let name = name.trim().to_string();
         let policy = core_policy(&new.levels, new.repeat)?;
+        let timeout = ack_timeout_seconds(new.ack_timeout.as_deref())?;
         let description = new.description.trim().to_string();
         self.write(move |connection| {
             Box::pin(async move {
                 let id = policy_id(connection, &name).await?;
                 sqlx::query(
                     "UPDATE escalation_policies SET description = $1, repeats = $2, \
-                     updated_at = $3 WHERE id = $4",
+                     updated_at = $3, ack_timeout_seconds = $5 WHERE id = $4",
                 )
                 .bind(&description)
                 .bind(i64::from(policy.repeat()))
                 .bind(to_db(now))
                 .bind(id)
+                .bind(timeout)
                 .execute(&mut *connection)
                 .await?;
                 write_levels(connection, id, &policy).await?;

@@ -46,6 +46,7 @@ fn two_levels() -> NewPolicy {
         name: "storage".to_string(),
         description: "Storage escalation".to_string(),
         repeat: 1,
+        ack_timeout: Some("30m".to_string()),
         levels: vec![
             PolicyLevel {
                 targets: vec![PolicyTarget::Schedule("primary".to_string())],
@@ -63,6 +64,7 @@ async fn policies_are_stored_as_written(backend: Backend) {
     let (_db, store) = setup(backend).await;
     let created = store.create_policy(two_levels(), now()).await.unwrap();
     assert_eq!(created.levels[0].delay, "5m");
+    assert_eq!(created.ack_timeout.as_deref(), Some("30m"));
     assert_eq!(
         created.levels[1].targets,
         [PolicyTarget::User("lead@example.com".to_string())]
@@ -118,6 +120,10 @@ async fn bad_policies_are_refused_and_change_nothing(backend: Backend) {
             "level 2: duration 'soon'",
         ),
         (|p| p.repeat = 12, "repeats 0 to 9 times"),
+        (
+            |p| p.ack_timeout = Some("later".into()),
+            "acknowledgement timeout: duration 'later'",
+        ),
         (
             |p| p.levels[0].targets = vec![PolicyTarget::Schedule("nowhere".into())],
             "no schedule 'nowhere'",

@@ -201,8 +201,9 @@ pub fn policy(policy: &EscalationPolicy) -> String {
     }
     let _ = writeln!(
         out,
-        "  repeat: {} more time(s); used by: {}",
+        "  repeat: {} more time(s); acknowledgement timeout: {}; used by: {}",
         policy.repeat,
+        policy.ack_timeout.as_deref().unwrap_or("none"),
         or_dash(&policy.services)
     );
     out

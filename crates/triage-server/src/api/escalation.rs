@@ -46,6 +46,9 @@ struct PolicyBody {
     description: String,
     #[serde(default)]
     repeat: u32,
+    /// An acknowledgement not followed by a transition or comment within this long
+    /// lapses and paging starts over: `30m`.
+    ack_timeout: Option<String>,
     levels: Vec<PolicyLevel>,
 }
 
@@ -55,6 +58,7 @@ impl PolicyBody {
             name,
             description: self.description,
             repeat: self.repeat,
+            ack_timeout: self.ack_timeout,
             levels: self.levels,
         }
     }

@@ -54,6 +54,9 @@ pub async fn run(state: AppState, mut closing: watch::Receiver<bool>) {
 async fn look(state: &AppState) {
     loop {
         let now = state.now();
+        if let Err(error) = state.store.run_ack_timeouts(now).await {
+            tracing::warn!(%error, "lapsing acknowledgements failed");
+        }
         if let Err(error) = state.store.run_escalations(now).await {
             tracing::warn!(%error, "firing escalation steps failed");
         }

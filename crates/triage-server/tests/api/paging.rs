@@ -283,3 +283,67 @@ fn a_missed_response_time_is_recorded_and_the_sre_group_told(backend: Backend) {
 }
 
 on_both_backends!(a_missed_response_time_is_recorded_and_the_sre_group_told);
+
+fn an_acknowledgement_without_progress_lapses_and_paging_starts_over(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let receiver = Receiver::start();
+    let (ann, _, _, _) = setup(&app, &receiver);
+    let (status, body) = app.put(
+        &ann,
+        "/api/v1/escalation-policies/storage",
+        json!({"ack_timeout": "30m", "levels": [
+            {"targets": [{"schedule": "primary"}], "delay": "5m"},
+            {"targets": [{"user": "lead@example.com"}], "delay": "10m"}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ack_timeout"], "30m");
+    let first =
+        app.incident(json!({"summary": "Queue stuck", "priority": "P1", "services": ["storage"]}));
+    let first = first["key"].as_str().unwrap().to_string();
+    let second =
+        app.incident(json!({"summary": "Cache cold", "priority": "P1", "services": ["storage"]}));
+    let second = second["key"].as_str().unwrap().to_string();
+    receiver.wait_for(2);
+    for key in [&first, &second] {
+        let (status, _) = app.post(
+            &ann,
+            &format!("/api/v1/incidents/{key}/acknowledge"),
+            json!({}),
+        );
+        assert_eq!(status, 200);
+    }
+    // Progress on the second one: a comment.
+    let (status, _) = app.post(
+        &ann,
+        &format!("/api/v1/incidents/{second}/comments"),
+        json!({"body": "Warming it up"}),
+    );
+    assert_eq!(status, 201);
+    app.advance(30);
+    // The first one's acknowledgement lapses: level 1 pages again, as a new notification.
+    let pages = receiver.wait_for(3);
+    let third: Value = serde_json::from_str(&pages[2].body).unwrap();
+    assert_eq!(third["incident"]["key"], first.as_str());
+    assert_ne!(
+        pages[2].headers["idempotency-key"],
+        pages[0].headers["idempotency-key"]
+    );
+    let events = timeline(&app, &first);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("let the acknowledgement lapse: no transition or comment in 30m")),
+        "{events:?}"
+    );
+    let (_, shown) = app.get(&ann, &format!("/api/v1/incidents/{first}"));
+    assert_eq!(shown["acknowledged_at"], Value::Null);
+    // The second keeps its acknowledgement, and its escalation stays stopped.
+    let (_, shown) = app.get(&ann, &format!("/api/v1/incidents/{second}"));
+    assert!(shown["acknowledged_at"].is_string());
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM escalations WHERE state = 'active'"),
+        1
+    );
+}
+
+on_both_backends!(an_acknowledgement_without_progress_lapses_and_paging_starts_over);

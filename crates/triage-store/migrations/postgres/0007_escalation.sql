@@ -6,6 +6,9 @@ CREATE TABLE escalation_policies (
     name        TEXT NOT NULL UNIQUE,
     description TEXT NOT NULL DEFAULT '',
     repeats     BIGINT NOT NULL DEFAULT 0,
+    -- An acknowledgement not followed by progress (a transition, a comment) within this
+    -- many seconds lapses, and the policy pages again from level 1. None: never.
+    ack_timeout_seconds BIGINT CHECK (ack_timeout_seconds > 0),
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
 );

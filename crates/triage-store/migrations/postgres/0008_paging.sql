@@ -23,7 +23,11 @@ CREATE TABLE escalations (
     state       TEXT NOT NULL DEFAULT 'active',
     next_step   BIGINT NOT NULL DEFAULT 0,
     next_at     BIGINT NOT NULL,
-    started_at  BIGINT NOT NULL
+    started_at  BIGINT NOT NULL,
+    -- Times the policy started over after a lapsed acknowledgement.
+    round       BIGINT NOT NULL DEFAULT 0,
+    -- When an acknowledgement lapses unless there is progress (the policy's timeout).
+    ack_deadline BIGINT
 );
 CREATE INDEX escalations_due ON escalations (state, next_at);
 

@@ -6,6 +6,9 @@ CREATE TABLE escalation_policies (
     name        TEXT NOT NULL UNIQUE,
     description TEXT NOT NULL DEFAULT '',
     repeats     INTEGER NOT NULL DEFAULT 0,
+    -- An acknowledgement not followed by progress (a transition, a comment) within this
+    -- many seconds lapses, and the policy pages again from level 1. None: never.
+    ack_timeout_seconds INTEGER CHECK (ack_timeout_seconds > 0),
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL
 );

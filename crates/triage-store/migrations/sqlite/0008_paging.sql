@@ -23,7 +23,11 @@ CREATE TABLE escalations (
     state       TEXT NOT NULL DEFAULT 'active',
     next_step   INTEGER NOT NULL DEFAULT 0,
     next_at     INTEGER NOT NULL,
-    started_at  INTEGER NOT NULL
+    started_at  INTEGER NOT NULL,
+    -- Times the policy started over after a lapsed acknowledgement.
+    round       INTEGER NOT NULL DEFAULT 0,
+    -- When an acknowledgement lapses unless there is progress (the policy's timeout).
+    ack_deadline INTEGER
 );
 CREATE INDEX escalations_due ON escalations (state, next_at);
 

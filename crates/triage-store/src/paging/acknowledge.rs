@@ -22,9 +22,13 @@ pub(crate) fn stop_escalation(
     by: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
+    // The policy's acknowledgement timeout, if it has one, starts now.
     statements.push(
-        "UPDATE escalations SET state = 'acknowledged' WHERE incident_id = $1 AND state = 'active'",
-        vec![incident_id.into()],
+        "UPDATE escalations SET state = 'acknowledged', ack_deadline = $2 + \
+         (SELECT p.ack_timeout_seconds * 1000000 FROM escalation_policies p \
+          WHERE p.id = escalations.policy_id) \
+         WHERE incident_id = $1 AND state = 'active'",
+        vec![incident_id.into(), to_db(now).into()],
     );
     let ended = EventData::EscalationEnded {
         reason: format!("acknowledged by {by}"),

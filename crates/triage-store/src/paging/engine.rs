@@ -59,6 +59,8 @@ impl Store {
             "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM escalations WHERE state = 'active' \
              UNION ALL SELECT MIN(COALESCE(claimed_until, due_at)) AS t FROM outbox \
              WHERE delivered_at IS NULL AND dropped_at IS NULL \
+             UNION ALL SELECT MIN(ack_deadline) AS t FROM escalations \
+             WHERE state = 'acknowledged' \
              UNION ALL SELECT MIN(response_due_at) AS t FROM incidents \
              WHERE acknowledged_at IS NULL AND response_breached_at IS NULL \
              AND status_category <> 'done') AS due",
@@ -82,7 +84,7 @@ async fn step(
         ""
     };
     let sql = format!(
-        "SELECT e.policy_id, e.next_step, e.next_at, i.key, i.summary, i.priority, i.severity, \
+        "SELECT e.policy_id, e.next_step, e.next_at, e.round, i.key, i.summary, i.priority, i.severity, \
          i.status, i.status_category, i.acknowledged_at, i.assignee_id \
          FROM escalations e JOIN incidents i ON i.id = e.incident_id \
          WHERE e.incident_id = $1 AND e.state = 'active' AND e.next_at <= $2{lock}"
@@ -161,6 +163,7 @@ async fn step(
                 .map(|s| s.code()),
         });
         let mut assignee: Option<i64> = row.try_get("assignee_id")?;
+        let round: i64 = row.try_get("round")?;
         for fired in &progress.fired {
             let mut paged = Vec::new();
             let mut nobody: Vec<String> = fired
@@ -179,7 +182,7 @@ async fn step(
                     "user": user,
                     "acknowledge": format!("/api/v1/incidents/{key}/acknowledge"),
                 });
-                let page = format!("page-{incident_id}-{}", fired.step);
+                let page = format!("page-{incident_id}-{round}-{}", fired.step);
                 let queued = queue(
                     connection,
                     incident_id,

@@ -14,6 +14,7 @@ pub(crate) use acknowledge::{escalating, stop_escalation};
 mod breach;
 mod contacts;
 mod engine;
+mod lapse;
 mod outbox;
 
 use std::sync::Arc;
