@@ -21,7 +21,9 @@ fn seed_up_to_789(cli: &Cli) {
             .await
             .unwrap();
         let actor = store.authenticate(&cli.token).await.unwrap().unwrap();
-        let clock = Arc::new(ManualClock::new("2026-11-22T09:00:00Z".parse().unwrap()));
+        // The server's own (test) time: P1 incidents seeded earlier would be past their
+        // response time, and the engine would record breaches while the runbook runs.
+        let clock = Arc::new(ManualClock::new("2026-11-22T10:00:00Z".parse().unwrap()));
         let now = triage_core::clock::Clock::now(&*clock);
         let new = |summary: &str| NewIncident {
             summary: summary.to_string(),
