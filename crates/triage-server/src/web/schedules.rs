@@ -52,6 +52,16 @@ fn local(at: Timestamp, zone: &TimeZone) -> String {
         .to_string()
 }
 
+/// When a shift found at `now` ends, in words: a person alone in a rotation has no
+/// hand-off within the horizon looked at.
+fn until(end: Timestamp, now: Timestamp, zone: &TimeZone) -> String {
+    if end >= now + crate::api::schedules::SHIFT_HORIZON {
+        "no hand-off within 31 days".to_string()
+    } else {
+        local(end, zone)
+    }
+}
+
 async fn render_list(
     state: &AppState,
     signed_in: &SignedIn,
@@ -69,7 +79,7 @@ async fn render_list(
         schedules.push(ScheduleLine {
             until: on_call
                 .as_ref()
-                .map(|s| local(s.end, &zone))
+                .map(|s| until(s.end, now, &zone))
                 .unwrap_or_default(),
             name: schedule.name,
             time_zone: schedule.time_zone,
@@ -286,7 +296,7 @@ async fn render_page(
         error,
         on_call_until: on_call
             .as_ref()
-            .map(|s| local(s.end, &zone))
+            .map(|s| until(s.end, now, &zone))
             .unwrap_or_default(),
         on_call,
         days,

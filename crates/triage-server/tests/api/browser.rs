@@ -345,6 +345,42 @@ async fn scenario(app: &TestApp, driver: &Driver) {
     .await;
     screenshot(&first, "service.png").await;
 
+    // On call: a schedule's week, then an incident acknowledged from its page.
+    let (status, body) = app.post(
+        &app.admin,
+        "/api/v1/schedules",
+        json!({"name": "primary", "time_zone": "Europe/Berlin", "layers": [
+            {"users": ["admin@example.com"], "shift": "1w", "start": "2026-11-16T09:00"}]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    first.goto(&format!("{base}/schedules")).await.unwrap();
+    until(&first, "//table[@id='schedules']//a[.='primary']").await;
+    first
+        .goto(&format!("{base}/schedules/primary"))
+        .await
+        .unwrap();
+    until(
+        &first,
+        "//p[@id='on-call-now']/strong[.='admin@example.com']",
+    )
+    .await;
+    until(
+        &first,
+        "//table[@id='calendar']//span[contains(@class,'segment')][contains(., 'admin@example.com')]",
+    )
+    .await;
+    screenshot(&first, "schedule.png").await;
+    let stuck = app.incident(json!({"summary": "Queue stuck", "priority": "P2"}));
+    let stuck = stuck["key"].as_str().unwrap();
+    first
+        .goto(&format!("{base}/incidents/{stuck}"))
+        .await
+        .unwrap();
+    until(&first, "//dd[@id='response'][contains(., 'left')]").await;
+    submit(&first, &format!("/incidents/{stuck}/acknowledge")).await;
+    until(&first, "//dd[@id='acknowledged']/time").await;
+    until(&first, "//dd[@id='response'][contains(., 'met in')]").await;
+
     first.close().await.unwrap();
     second.close().await.unwrap();
 }

@@ -63,7 +63,7 @@ fn responders_see_and_cover_shifts_in_the_console(backend: Backend) {
     assert_eq!(page.status, 200);
     assert!(
         page.body.contains(
-            "On call now: <strong>ann@example.com</strong> (Layer 1) until Mon 23 Nov 09:00 CET"
+            "On call now: <strong>ann@example.com</strong> (Layer 1), until Mon 23 Nov 09:00 CET"
         ),
         "{}",
         page.body
