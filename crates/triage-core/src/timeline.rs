@@ -103,6 +103,8 @@ pub enum EventData {
     EscalationEnded {
         reason: String,
     },
+    /// Someone moved the escalation on by hand: the next level pages now.
+    EscalatedByHand,
     /// An acknowledgement was not followed by progress in time: paging starts over.
     AcknowledgementLapsed {
         after: String,
@@ -137,6 +139,7 @@ impl EventData {
             EventData::EscalationEnded { .. } => "escalation_ended",
             EventData::ResponseBreached { .. } => "response_breached",
             EventData::AcknowledgementLapsed { .. } => "acknowledgement_lapsed",
+            EventData::EscalatedByHand => "escalated",
         }
     }
 
@@ -260,6 +263,9 @@ impl EventData {
                 ),
             },
             EventData::EscalationEnded { reason } => format!("ended the escalation: {reason}"),
+            EventData::EscalatedByHand => {
+                "escalated the incident: the next level pages now".to_string()
+            }
             EventData::AcknowledgementLapsed { after } => format!(
                 "let the acknowledgement lapse: no transition or comment in {after}; paging again from level 1"
             ),

@@ -67,6 +67,8 @@ enum Command {
     Transitions(incidents::KeyArgs),
     /// Acknowledge an incident: you have it, and its escalation stops.
     Ack(incidents::KeyArgs),
+    /// Page the next level of an incident's escalation now.
+    Escalate(incidents::KeyArgs),
     /// Resolve an incident with a resolution.
     Resolve(incidents::ResolveArgs),
     /// Assign an incident.
@@ -156,6 +158,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Transitions(args) => incidents::transitions(&context, args),
         Command::Resolve(args) => incidents::resolve(&context, args),
         Command::Ack(args) => incidents::acknowledge(&context, args),
+        Command::Escalate(args) => incidents::escalate(&context, args),
         Command::Assign(args) => incidents::assign(&context, args),
         Command::Comment(args) => incidents::comment(&context, args),
         Command::Link(args) => incidents::link(&context, args),

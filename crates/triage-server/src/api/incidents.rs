@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{key}/resolve", post(resolve))
         .route("/incidents/{key}/acknowledge", post(acknowledge))
+        .route("/incidents/{key}/escalate", post(escalate))
         .route("/incidents/{key}/assignee", put(assign))
         .route("/incidents/{key}/comments", get(comments).post(comment))
         .route("/incidents/{key}/links", post(link))
@@ -229,6 +230,15 @@ async fn acknowledge(
     Ok(Json(
         state.store.acknowledge(&key, &actor, state.now()).await?,
     ))
+}
+
+/// Pages the next level of the incident's escalation now.
+async fn escalate(
+    State(state): State<AppState>,
+    Responder(actor): Responder,
+    Path(key): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.store.escalate(&key, &actor, state.now()).await?))
 }
 
 #[derive(Deserialize)]

@@ -257,6 +257,7 @@ pub async fn act(
             .await
             .map(|_| ()),
         "acknowledge" => store.acknowledge(&key, actor, now).await.map(|_| ()),
+        "escalate" => store.escalate(&key, actor, now).await.map(|_| ()),
         _ => return Err(PageError::NotFound(format!("no action '{action}'"))),
     };
     match result {

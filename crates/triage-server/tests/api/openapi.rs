@@ -49,6 +49,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/schedules/{name}/overrides/{id}"),
     ("get", "/oncall"),
     ("post", "/incidents/{key}/acknowledge"),
+    ("post", "/incidents/{key}/escalate"),
     ("get", "/me/contact-methods"),
     ("post", "/me/contact-methods"),
     ("delete", "/me/contact-methods/{id}"),

@@ -147,8 +147,60 @@ fn a_p1_incident_pages_level_by_level_until_acknowledged(backend: Backend) {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox"), 2);
 
     // P3 incidents notify nobody by page.
-    app.incident(json!({"summary": "Slow search", "priority": "P3", "services": ["storage"]}));
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM escalations"), 1);
+    let third =
+        app.incident(json!({"summary": "Queue slow", "priority": "P2", "services": ["storage"]}));
+    let third = third["key"].as_str().unwrap().to_string();
+    receiver.wait_for(3);
+    // Escalating by hand pages level 2 now, without waiting for the delay.
+    let (status, body) = app.post(
+        &lead,
+        &format!("/api/v1/incidents/{third}/escalate"),
+        json!({}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let four = receiver.wait_for(4);
+    assert_eq!(four[3].path, "/lead@example.com");
+    until(|| {
+        timeline(&app, &third)
+            .iter()
+            .any(|e| e.contains("paged lead@example.com (level 2)"))
+    });
+    assert_error(
+        &app.post(
+            &lead,
+            &format!("/api/v1/incidents/{third}/escalate"),
+            json!({}),
+        ),
+        422,
+        "invalid_value",
+        "every level",
+    );
+    assert_error(
+        &app.post(
+            &lead,
+            &format!("/api/v1/incidents/{key}/escalate"),
+            json!({}),
+        ),
+        422,
+        "invalid_value",
+        "is acknowledged",
+    );
+    let slow =
+        app.incident(json!({"summary": "Slow search", "priority": "P3", "services": ["storage"]}));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM escalations"), 2);
+    assert_error(
+        &app.post(
+            &lead,
+            &format!(
+                "/api/v1/incidents/{}/escalate",
+                slow["key"].as_str().unwrap()
+            ),
+            json!({}),
+        ),
+        422,
+        "invalid_value",
+        "has no escalation",
+    );
 }
 
 fn failed_deliveries_are_retried_and_every_attempt_is_on_the_timeline(backend: Backend) {

@@ -104,4 +104,70 @@ impl Store {
         })
         .await
     }
+
+    /// Pages the escalation's next level now instead of when its delay ends. Refused when
+    /// the incident has no escalation, is acknowledged, or its last level has been paged.
+    pub async fn escalate(
+        &self,
+        key: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> StoreResult<Incident> {
+        let key = normalize_key(key);
+        let actor_id = actor.user_id;
+        let store_wake = self.wake.clone();
+        let incident = self
+            .write_incident(move |connection| {
+                Box::pin(async move {
+                    lock_incidents(connection, std::slice::from_ref(&key)).await?;
+                    let row = sqlx::query(
+                        "SELECT i.id, i.status_category, i.acknowledged_at, e.state, e.next_step, \
+                         (SELECT COUNT(*) FROM escalation_levels l WHERE l.policy_id = e.policy_id) \
+                         * (1 + (SELECT p.repeats FROM escalation_policies p WHERE p.id = e.policy_id)) \
+                         AS steps \
+                         FROM incidents i LEFT JOIN escalations e ON e.incident_id = i.id WHERE i.key = $1",
+                    )
+                    .bind(&key)
+                    .fetch_optional(&mut *connection)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("no incident {key}")))?;
+                    let id: i64 = row.try_get("id")?;
+                    let state: Option<String> = row.try_get("state")?;
+                    let next: Option<i64> = row.try_get("next_step")?;
+                    let steps: Option<i64> = row.try_get("steps")?;
+                    if row.try_get::<String, _>("status_category")? == "done" {
+                        return Err(StoreError::Invalid(format!("{key} is done: there is no one to escalate to")));
+                    }
+                    let (Some(_), Some(next), Some(steps)) = (state, next, steps) else {
+                        return Err(StoreError::Invalid(format!(
+                            "{key} has no escalation: its services have no escalation policy that pages for its priority"
+                        )));
+                    };
+                    if row.try_get::<Option<i64>, _>("acknowledged_at")?.is_some() {
+                        return Err(StoreError::Invalid(format!(
+                            "{key} is acknowledged: escalating pages the next level only while \
+                             nobody has the incident; assign it to someone instead"
+                        )));
+                    }
+                    if next >= steps {
+                        return Err(StoreError::Invalid(format!(
+                            "every level of {key}'s escalation policy has been paged"
+                        )));
+                    }
+                    let mut statements = Statements::default();
+                    statements.push(
+                        "UPDATE escalations SET state = 'active', next_at = $1, ack_deadline = NULL \
+                         WHERE incident_id = $2",
+                        vec![to_db(now).into(), id.into()],
+                    );
+                    push_event(&mut statements, id, Some(actor_id), now, &EventData::EscalatedByHand)?;
+                    push_touch(&mut statements, id, now);
+                    statements.execute(connection).await?;
+                    Ok(id)
+                })
+            })
+            .await?;
+        store_wake.notify();
+        Ok(incident)
+    }
 }

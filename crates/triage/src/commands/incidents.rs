@@ -114,6 +114,19 @@ pub fn acknowledge(context: &Context, args: KeyArgs) -> CliResult<()> {
     Ok(())
 }
 
+/// Pages the next level of an incident's escalation now.
+pub fn escalate(context: &Context, args: KeyArgs) -> CliResult<()> {
+    let incident: Incident = context.client.post(
+        &format!("/incidents/{}/escalate", segment(&args.key)),
+        &serde_json::json!({}),
+    )?;
+    if context.json {
+        return print_json(&incident);
+    }
+    println!("{}: the next level is paged now", incident.key);
+    Ok(())
+}
+
 #[derive(Args)]
 pub struct ListArgs {
     /// Status (repeat or comma-separate for several).
