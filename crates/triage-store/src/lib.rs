@@ -47,7 +47,7 @@ pub use feeds::{FeedOf, NewFeed};
 pub use gauges::Gauges;
 pub use incidents::{
     AssigneeFilter, AvailableTransition, IncidentChanges, IncidentFilter, ListRequest, MAX_PAGE,
-    NewIncident, SortField, SortOrder, TransitionInput,
+    NewIncident, SortField, SortOrder, TransitionInput, incident_mark,
 };
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,

@@ -12,7 +12,9 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 use triage_core::role::Role;
 use triage_core::{Priority, Severity};
-use triage_store::{AvailableTransition, Incident, IncidentChanges, StoreError, TransitionInput};
+use triage_store::{
+    AvailableTransition, Incident, IncidentChanges, StoreError, TransitionInput, incident_mark,
+};
 
 use super::error::{PageError, refused_status};
 use super::session::{Nav, SignedIn};
@@ -47,6 +49,8 @@ struct IncidentPage {
     category: &'static str,
     detected: Time,
     opened: Time,
+    /// What the live stream compares: version and latest timeline entry.
+    mark: String,
     /// The response-time SLA in words ("11m left", "met in 4m"), and whether it is
     /// breached; none without a priority.
     response: Option<(String, bool)>,
@@ -71,6 +75,10 @@ async fn render(
 ) -> Result<String, PageError> {
     let incident = state.store.incident(key).await?;
     let events = state.store.timeline(key).await?;
+    let mark = incident_mark(
+        incident.version,
+        events.iter().map(|e| e.id).max().unwrap_or(0),
+    );
     let transitions = state
         .store
         .available_transitions(key, &signed_in.actor)
@@ -128,6 +136,7 @@ async fn render(
         (r.describe(now), missed)
     });
     let page = IncidentPage {
+        mark,
         nav: signed_in.nav(),
         error,
         response,

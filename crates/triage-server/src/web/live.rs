@@ -1,6 +1,7 @@
 //! Live updates: a page opens a server-sent event stream and hears `changed` when what it
 //! shows has changed, by this server or any other on the same database. The stream
-//! compares a mark read from the database (an incident's version, or the incidents'
+//! compares a mark read from the database (an incident's version and latest timeline
+//! entry, or the incidents'
 //! count and latest change) every [`POLL`]: no state in memory, so it works on both
 //! backends and across instances.
 
@@ -58,13 +59,10 @@ pub async fn incident(
     Path(key): Path<String>,
     Query(since): Query<Since>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PageError> {
-    state.store.incident_version(&key).await?;
+    state.store.incident_mark(&key).await?;
     let stream = changes(state.closing(), since.since, move || {
         let (state, key) = (state.clone(), key.clone());
-        async move {
-            let version = state.store.incident_version(&key).await.ok()?;
-            Some(version.to_string())
-        }
+        async move { state.store.incident_mark(&key).await.ok() }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -272,14 +272,25 @@ pub(crate) fn severity(rank: Option<i64>) -> StoreResult<Option<Severity>> {
     .transpose()
 }
 
+/// An incident page's mark from its version and latest timeline entry.
+pub fn incident_mark(version: i64, last_event: i64) -> String {
+    format!("{version}.{last_event}")
+}
+
 impl Store {
-    /// The incident's current version: what live pages compare with the one they show.
-    pub async fn incident_version(&self, key: &str) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT version FROM incidents WHERE key = $1")
-            .bind(normalize_key(key))
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or_else(|| not_found(key))
+    /// What live pages compare with the one they show: the incident's version and its
+    /// latest timeline entry (the paging engine's records add entries without changing
+    /// the incident).
+    pub async fn incident_mark(&self, key: &str) -> StoreResult<String> {
+        let (version, last): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT i.version, (SELECT MAX(e.id) FROM events e WHERE e.incident_id = i.id) \
+             FROM incidents i WHERE i.key = $1",
+        )
+        .bind(normalize_key(key))
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or_else(|| not_found(key))?;
+        Ok(incident_mark(version, last.unwrap_or(0)))
     }
 
     /// A mark that changes whenever any incident is created or changed, whichever server

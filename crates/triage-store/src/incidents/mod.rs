@@ -20,6 +20,7 @@ pub use list::{AssigneeFilter, IncidentFilter, ListRequest, MAX_PAGE, SortField,
 pub use transition::AvailableTransition;
 
 pub(crate) use create::insert_incident;
+pub use load::incident_mark;
 pub(crate) use load::normalize_key;
 pub(crate) use timeline::{push_event, push_system_events, push_touch, push_touches};
 pub(crate) use transition::move_automatically;
