@@ -40,10 +40,6 @@ fn setup(client: &Client, receiver: &Receiver, delay: u64) -> String {
         json!({"kind": "webhook", "address": format!("{}/page", receiver.url)}),
     );
     call(
-        "/api/v1/users",
-        json!({"email": "second@example.com", "role": "responder"}),
-    );
-    call(
         "/api/v1/escalation-policies",
         json!({"name": "bench", "levels": [
             {"targets": [{"user": "bench@example.com"}], "delay": format!("{delay}s")},
@@ -62,39 +58,41 @@ fn setup(client: &Client, receiver: &Receiver, delay: u64) -> String {
     integration["key"].as_str().unwrap().to_string()
 }
 
-/// The incident summary a page names.
-fn summary(page: &Received) -> String {
+/// What a page names: the incident summary Triage's webhook carries, or the alert name
+/// of Alertmanager's group.
+fn named(page: &Received) -> String {
     let body: Value = serde_json::from_str(&page.body).unwrap_or(Value::Null);
     body["incident"]["summary"]
         .as_str()
+        .or(body["groupLabels"]["alertname"].as_str())
         .unwrap_or_default()
         .to_string()
 }
 
-/// `count` pages, each sent by `send(n)` (which names its incident `page <tag> n`),
-/// `interval` apart; answers the send-to-arrival latencies.
+/// `count` pages, `interval` apart, each sent by `send(n)` with the name it answers
+/// (the name its page will carry); answers the send-to-arrival latencies.
 fn measure(
     receiver: &Receiver,
-    tag: &str,
     count: usize,
     interval: Duration,
-    send: impl Fn(usize),
+    send: impl Fn(usize) -> String,
 ) -> Stats {
     let already = receiver.wait_at_most(0, Duration::ZERO).len();
     let mut sent: HashMap<String, Instant> = HashMap::new();
     let start = Instant::now();
     for n in 0..count {
+        // Paced as a steady stream (an open loop), not as fast as the server answers.
         let due = start + interval.mul_f64(n as f64);
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        sent.insert(format!("page {tag} {n}"), Instant::now());
-        send(n);
+        let at = Instant::now();
+        sent.insert(send(n), at);
     }
     let pages = receiver.wait_at_most(already + count, Duration::from_secs(60));
     let mut stats = Stats::default();
     for page in &pages[already..] {
-        if let Some(at) = sent.get(&summary(page)) {
+        if let Some(at) = sent.get(&named(page)) {
             stats.record(page.at.duration_since(*at), true);
         }
     }
@@ -129,11 +127,13 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
         let tag = tag.to_string();
         let client = Client::new(&server.url, &server.token);
         move |n: usize| {
+            let name = format!("page {tag} {n}");
             let (status, _) = client.post(
                 "/api/v1/incidents",
-                json!({"summary": format!("page {tag} {n}"), "priority": "P1", "services": ["bench"]}),
+                json!({"summary": name, "priority": "P1", "services": ["bench"]}),
             );
             assert_eq!(status, 201);
+            name
         }
     };
     let alert = |tag: &str| {
@@ -141,25 +141,21 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
         let client = Client::new(&server.url, &server.token);
         let path = format!("/hooks/webhook/{key}");
         move |n: usize| {
+            let name = format!("page {tag} {n}");
             let body = json!({"alerts": [{"key": format!("{tag}-{n}"), "group": format!("{tag}-{n}"),
-                "summary": format!("page {tag} {n}"), "severity": "critical", "status": "firing"}]});
+                "summary": name, "severity": "critical", "status": "firing"}]});
             let status = client.post_text(&path, &body.to_string());
             assert_eq!(status, 200);
+            name
         }
     };
     line(
         "incident created → page (idle)",
-        &measure(
-            &receiver,
-            "created",
-            settings.pages,
-            interval,
-            create("created"),
-        ),
+        &measure(&receiver, settings.pages, interval, create("created")),
     );
     line(
         "alert → page (idle)",
-        &measure(&receiver, "alert", settings.pages, interval, alert("alert")),
+        &measure(&receiver, settings.pages, interval, alert("alert")),
     );
     // Under load: other workers post repeats of a few hundred firing alerts meanwhile.
     let stop = AtomicBool::new(false);
@@ -193,13 +189,7 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
             }
             total.finish(began.elapsed())
         });
-        let loaded = measure(
-            &receiver,
-            "loaded",
-            settings.pages,
-            interval,
-            alert("loaded"),
-        );
+        let loaded = measure(&receiver, settings.pages, interval, alert("loaded"));
         stop.store(true, Ordering::Relaxed);
         let background = load.join().expect("the load");
         line(
@@ -219,33 +209,15 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
     );
     let alertmanager = Alertmanager::start(&settings.alertmanager, &config);
     let am = Client::new(&alertmanager.url, "");
-    let already = receiver.wait_at_most(0, Duration::ZERO).len();
-    let mut sent: HashMap<String, Instant> = HashMap::new();
-    let start = Instant::now();
-    for n in 0..settings.pages {
-        let due = start + interval.mul_f64(n as f64);
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-            std::thread::sleep(wait);
-        }
+    let theirs = measure(&receiver, settings.pages, interval, |n| {
         let name = format!("BenchPage{n}");
-        sent.insert(name.clone(), Instant::now());
         let body = json!([{"labels": {"alertname": name, "severity": "critical"}}]);
         assert_eq!(am.post_text("/api/v2/alerts", &body.to_string()), 200);
-    }
-    let arrived = receiver.wait_at_most(already + settings.pages, Duration::from_secs(60));
-    let mut theirs = Stats::default();
-    for page in &arrived[already..] {
-        let body: Value = serde_json::from_str(&page.body).unwrap_or(Value::Null);
-        let name = body["groupLabels"]["alertname"]
-            .as_str()
-            .unwrap_or_default();
-        if let Some(at) = sent.get(name) {
-            theirs.record(page.at.duration_since(*at), true);
-        }
-    }
+        name
+    });
     line(
         "Alertmanager: alert → webhook (idle, group_wait 0s)",
-        &theirs.finish(start.elapsed()),
+        &theirs,
     );
 
     // Many escalations at once: how late does each one's next level fire?
@@ -277,7 +249,7 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
         for page in &all[seen..] {
             let body: Value = serde_json::from_str(&page.body).unwrap_or(Value::Null);
             if body["level"] == 2
-                && let Some(at) = created.get(&summary(page))
+                && let Some(at) = created.get(&named(page))
             {
                 lag.record(page.at.saturating_duration_since(*at + delay), true);
             }

@@ -10,6 +10,7 @@ use triage_core::escalation::{self, Level, Policy, Target};
 
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
+use crate::schedules::schedule_id;
 use crate::time::{from_db, to_db};
 use crate::users::user_id;
 
@@ -121,14 +122,7 @@ async fn write_levels(connection: &mut AnyConnection, id: i64, policy: &Policy) 
         for (order, target) in level.targets.iter().enumerate() {
             let (user, schedule) = match target {
                 Target::User(email) => (Some(user_id(connection, email).await?), None),
-                Target::Schedule(name) => {
-                    let id: i64 = sqlx::query_scalar("SELECT id FROM schedules WHERE name = $1")
-                        .bind(name)
-                        .fetch_optional(&mut *connection)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound(format!("no schedule '{name}'")))?;
-                    (None, Some(id))
-                }
+                Target::Schedule(name) => (None, Some(schedule_id(connection, name).await?)),
             };
             sqlx::query(
                 "INSERT INTO escalation_targets (policy_id, level_position, position, user_id, \

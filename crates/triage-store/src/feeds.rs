@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, Row};
 use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
+use crate::schedules::schedule_id;
 use crate::time::to_db;
 use crate::tokens::{hash, new_secret};
 use crate::users::user_id;
@@ -39,14 +40,7 @@ async fn owner(
     of: &FeedOf,
 ) -> StoreResult<(Option<i64>, Option<i64>)> {
     Ok(match of {
-        FeedOf::Schedule(name) => {
-            let id: i64 = sqlx::query_scalar("SELECT id FROM schedules WHERE name = $1")
-                .bind(name.trim())
-                .fetch_optional(&mut *connection)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("no schedule '{}'", name.trim())))?;
-            (Some(id), None)
-        }
+        FeedOf::Schedule(name) => (Some(schedule_id(connection, name).await?), None),
         FeedOf::User(email) => (None, Some(user_id(connection, email).await?)),
     })
 }

@@ -139,7 +139,7 @@ fn normalize(new: &NewSchedule) -> StoreResult<(String, Vec<ScheduleLayer>)> {
     Ok((time_zone, layers))
 }
 
-async fn schedule_id(connection: &mut AnyConnection, name: &str) -> StoreResult<i64> {
+pub(crate) async fn schedule_id(connection: &mut AnyConnection, name: &str) -> StoreResult<i64> {
     sqlx::query_scalar("SELECT id FROM schedules WHERE name = $1")
         .bind(name.trim())
         .fetch_optional(&mut *connection)

@@ -214,10 +214,13 @@ fn calendar(schedule: &Schedule, zone: &TimeZone, first: Date) -> Result<Vec<Day
         .checked_add(jiff::Span::new().days(DAYS_SHOWN))
         .map_err(time_error)?;
     let to = midnight(last)?;
-    let shifts = schedule
+    let shifts: Vec<ShiftView> = schedule
         .model()?
         .shifts(from, to)
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        .map_err(|e| StoreError::Invalid(e.to_string()))?
+        .into_iter()
+        .map(|shift| ShiftView::of(shift, schedule))
+        .collect();
     let mut days = Vec::new();
     let mut date = first;
     while date < last {
@@ -236,20 +239,12 @@ fn calendar(schedule: &Schedule, zone: &TimeZone, first: Date) -> Result<Vec<Day
                         t.to_zoned(zone.clone()).strftime("%H:%M").to_string()
                     }
                 };
-                let layer = match s.source {
-                    triage_core::oncall::ShiftSource::Override => "override".to_string(),
-                    triage_core::oncall::ShiftSource::Layer(i) => schedule
-                        .layers
-                        .get(i)
-                        .map(|l| l.name.clone())
-                        .unwrap_or_default(),
-                };
                 Segment {
                     who: s.user.clone(),
                     from: hm(a),
                     to: hm(b),
                     percent: format!("{:.2}", b.duration_since(a).as_secs_f64() * 100.0 / length),
-                    layer,
+                    layer: s.from.clone(),
                 }
             })
             .collect();
