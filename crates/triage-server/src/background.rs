@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use triage_core::clock::Clock;
 use triage_store::{Store, StoreError, StoreOptions};
 
-use crate::AppState;
+use crate::{AppState, Outbound};
 
 pub struct BackgroundServer {
     address: SocketAddr,
@@ -25,6 +25,17 @@ impl BackgroundServer {
         db: &str,
         options: StoreOptions,
         clock: Arc<dyn Clock>,
+    ) -> Result<BackgroundServer, StoreError> {
+        Self::start_with(db, options, clock, Outbound::default())
+    }
+
+    /// [`BackgroundServer::start`], sending notifications as `outbound` says (its
+    /// public address is the server's own unless set).
+    pub fn start_with(
+        db: &str,
+        options: StoreOptions,
+        clock: Arc<dyn Clock>,
+        mut outbound: Outbound,
     ) -> Result<BackgroundServer, StoreError> {
         let (ready_sender, ready) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -48,7 +59,10 @@ impl BackgroundServer {
                     .expect("a loopback port");
                 let address = listener.local_addr().expect("a bound address");
                 let _ = ready_sender.send(Ok(address));
-                let state = AppState::new(store.clone(), clock);
+                outbound
+                    .public_url
+                    .get_or_insert_with(|| format!("http://{address}"));
+                let state = AppState::new(store.clone(), clock).with_outbound(outbound);
                 let shutdown = async move {
                     let _ = stopped.await;
                 };

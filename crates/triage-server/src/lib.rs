@@ -6,6 +6,7 @@
 //! extractor types of [`auth`]: a handler that takes a [`auth::Responder`] cannot run for
 //! a viewer.
 
+mod ack_link;
 pub mod api;
 pub mod auth;
 pub mod background;
@@ -17,7 +18,10 @@ mod intake;
 mod listing;
 pub mod metrics;
 mod paging;
+mod signing;
 pub mod web;
+
+pub use paging::{Mail, Outbound};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,6 +40,10 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<metrics::Metrics>,
+    /// How notifications leave the server: its public address, its SMTP relay.
+    pub outbound: Arc<Outbound>,
+    /// The key acknowledge links are signed with.
+    links: ack_link::LinkKey,
     /// Becomes `true` when the server starts shutting down, so that endless responses
     /// (live update streams) end and the shutdown is not held up by them.
     closing: Arc<watch::Sender<bool>>,
@@ -47,7 +55,17 @@ impl AppState {
             store,
             clock,
             metrics: Arc::default(),
+            outbound: Arc::default(),
+            links: ack_link::LinkKey::default(),
             closing: Arc::new(watch::Sender::new(false)),
+        }
+    }
+
+    /// The same state, sending notifications as `outbound` says.
+    pub fn with_outbound(self, outbound: Outbound) -> Self {
+        Self {
+            outbound: Arc::new(outbound),
+            ..self
         }
     }
 
@@ -72,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .merge(web::router())
         .merge(intake::router())
         .merge(calendar::router())
+        .merge(ack_link::router())
         .merge(metrics::router())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)

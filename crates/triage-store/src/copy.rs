@@ -187,6 +187,10 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     ("key_counters", &[("prefix", Text), ("last", Int)]),
     (
+        "server_keys",
+        &[("name", Text), ("value", Text), ("created_at", Int)],
+    ),
+    (
         "sessions",
         &[
             ("id", Int),

@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicUsize;
 use futures_util::future::BoxFuture;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyConnection, AnyPool, SqlSafeStr};
+use triage_core::sla::ResponseTimes;
 use triage_core::workflow::Workflow;
 
 use crate::error::{StoreError, StoreResult};
@@ -26,6 +27,8 @@ pub struct StoreOptions {
     /// Connections: SQLite's readers (the writer has its own; 4 unless set), or
     /// PostgreSQL's pool for reads and writes (16 unless set).
     pub connections: Option<u32>,
+    /// The response time each priority promises.
+    pub response_times: ResponseTimes,
 }
 
 impl Default for StoreOptions {
@@ -34,6 +37,7 @@ impl Default for StoreOptions {
             key_prefix: "INC".to_string(),
             workflow: Arc::new(Workflow::builtin()),
             connections: None,
+            response_times: ResponseTimes::default(),
         }
     }
 }

@@ -21,6 +21,7 @@ mod feeds;
 mod gauges;
 mod groups;
 mod incidents;
+mod keys;
 mod model;
 mod paging;
 mod postgres;

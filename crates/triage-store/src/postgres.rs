@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "paging",
         include_str!("../migrations/postgres/0008_paging.sql"),
     ),
+    (
+        9,
+        "server keys",
+        include_str!("../migrations/postgres/0009_server_keys.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "paging",
         include_str!("../migrations/sqlite/0008_paging.sql"),
     ),
+    (
+        9,
+        "server keys",
+        include_str!("../migrations/sqlite/0009_server_keys.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -9,6 +9,7 @@
 
 pub mod alertmanager;
 pub mod receiver;
+pub mod smtp;
 
 use std::io::Write;
 use std::path::PathBuf;

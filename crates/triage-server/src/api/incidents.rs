@@ -228,7 +228,10 @@ async fn acknowledge(
     Path(key): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(
-        state.store.acknowledge(&key, &actor, state.now()).await?,
+        state
+            .store
+            .acknowledge(&key, &actor, None, state.now())
+            .await?,
     ))
 }
 

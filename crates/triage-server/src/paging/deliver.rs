@@ -1,28 +1,125 @@
 //! Delivering one notification: a generic JSON webhook signed with HMAC-SHA256, a Slack
-//! incoming-webhook message (blocks with a text fallback), or a Microsoft Teams webhook
-//! message. Every request carries the notification's idempotency key, so a receiver can
-//! recognise a retry after a server died between sending and recording.
+//! incoming-webhook message (blocks with a text fallback), a Microsoft Teams webhook
+//! message, or an e-mail. Every one carries the notification's idempotency key (a
+//! header, or the e-mail's Message-ID), so a receiver can recognise a retry after a
+//! server died between sending and recording, and links to the incident and to
+//! acknowledge it from the notification itself.
 
 use std::time::Duration;
 
-use hmac::{Hmac, KeyInit, Mac};
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use triage_store::{Attempt, Notification};
+
+use super::outbound::{Email, Outbound};
+use crate::signing::sign;
 
 /// How long a receiver may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Where a notification's reader can go: the incident's page and its acknowledge link
+/// (absent when the server has no public address).
+pub struct Links {
+    pub incident: Option<String>,
+    pub acknowledge: Option<String>,
+}
+
 /// Sends `notification` once; answers how it went.
-pub async fn send(notification: &Notification, now: Timestamp) -> Attempt {
-    let request = match request(notification, now) {
+pub async fn send(
+    notification: &Notification,
+    links: &Links,
+    outbound: &Outbound,
+    now: Timestamp,
+) -> Attempt {
+    let payload: Value = match serde_json::from_str(&notification.payload) {
+        Ok(payload) => payload,
+        Err(e) => return Attempt::Failed(format!("the queued notification is unreadable: {e}")),
+    };
+    let said = Said::of(&payload, links);
+    if notification.kind == "email" {
+        let Some(mail) = &outbound.mail else {
+            return Attempt::Failed(
+                "no SMTP server is configured: start the server with --smtp-url".to_string(),
+            );
+        };
+        return mail
+            .send(Email {
+                to: &notification.address,
+                subject: &said.headline,
+                body: said.text(),
+                message_id: format!("<{}@triage>", notification.idempotency_key),
+            })
+            .await;
+    }
+    let request = match request(notification, &payload, &said, links, now) {
         Ok(request) => request,
         Err(error) => return Attempt::Failed(error),
     };
     tokio::task::spawn_blocking(move || post(request))
         .await
         .unwrap_or_else(|e| Attempt::Failed(format!("the delivery task failed: {e}")))
+}
+
+/// What a notification says, whatever carries it.
+struct Said<'a> {
+    /// `Paged: INC-7 P1: Checkout down (Investigating, level 1)`.
+    headline: String,
+    key: &'a str,
+    summary: &'a str,
+    status: &'a str,
+    priority: &'a str,
+    /// Whom it was sent to and why: `Paged ann@example.com (level 1)`.
+    context: String,
+    links: &'a Links,
+}
+
+impl<'a> Said<'a> {
+    fn of(payload: &'a Value, links: &'a Links) -> Said<'a> {
+        let incident = &payload["incident"];
+        let text = |field: &str| incident[field].as_str().unwrap_or_default();
+        let (key, summary, status) = (text("key"), text("summary"), text("status"));
+        let priority = incident["priority"].as_str().unwrap_or("no priority");
+        let user = payload["user"].as_str().unwrap_or_default();
+        let (what, detail, context) = match payload["event"].as_str() {
+            Some("incident.response_breached") => (
+                "Response time breached",
+                status.to_string(),
+                format!(
+                    "Nobody acknowledged {key} by {}",
+                    payload["due"].as_str().unwrap_or("its deadline")
+                ),
+            ),
+            _ => (
+                "Paged",
+                format!("{status}, level {}", payload["level"]),
+                format!("Paged {user} (level {})", payload["level"]),
+            ),
+        };
+        Said {
+            headline: format!("{what}: {key} {priority}: {summary} ({detail})"),
+            key,
+            summary,
+            status,
+            priority,
+            context,
+            links,
+        }
+    }
+
+    /// The plain-text form: an e-mail's body.
+    fn text(&self) -> String {
+        let mut text = format!(
+            "{}\n\n{}: {}\nStatus: {}\nPriority: {}\n",
+            self.context, self.key, self.summary, self.status, self.priority
+        );
+        if let Some(url) = &self.links.acknowledge {
+            text.push_str(&format!("\nAcknowledge: {url}\n"));
+        }
+        if let Some(url) = &self.links.incident {
+            text.push_str(&format!("Open the incident: {url}\n"));
+        }
+        text
+    }
 }
 
 /// What to post where.
@@ -32,12 +129,21 @@ struct Request {
     headers: Vec<(&'static str, String)>,
 }
 
-fn request(notification: &Notification, now: Timestamp) -> Result<Request, String> {
-    let payload: Value = serde_json::from_str(&notification.payload)
-        .map_err(|e| format!("the queued notification is unreadable: {e}"))?;
+fn request(
+    notification: &Notification,
+    payload: &Value,
+    said: &Said,
+    links: &Links,
+    now: Timestamp,
+) -> Result<Request, String> {
     let mut headers = vec![("Idempotency-Key", notification.idempotency_key.clone())];
     let body = match notification.kind.as_str() {
         "webhook" => {
+            let mut payload = payload.clone();
+            payload["links"] = json!({
+                "incident": links.incident,
+                "acknowledge": links.acknowledge,
+            });
             let body = payload.to_string();
             if let Some(secret) = &notification.secret {
                 let stamp = now.as_second().to_string();
@@ -49,8 +155,8 @@ fn request(notification: &Notification, now: Timestamp) -> Result<Request, Strin
             }
             body
         }
-        "slack" => slack(&payload).to_string(),
-        "teams" => teams(&payload).to_string(),
+        "slack" => slack(said).to_string(),
+        "teams" => teams(said).to_string(),
         other => return Err(format!("contact method kind '{other}' cannot be delivered")),
     };
     Ok(Request {
@@ -60,30 +166,6 @@ fn request(notification: &Notification, now: Timestamp) -> Result<Request, Strin
     })
 }
 
-/// The signature of a webhook body: hex HMAC-SHA256 of `<timestamp>.<body>` under the
-/// contact method's secret (the receiver recomputes it and checks the timestamp is
-/// recent, so a captured request cannot be replayed later).
-pub fn sign(secret: &str, stamp: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(stamp.as_bytes());
-    mac.update(b".");
-    mac.update(body.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// The one line every chat message starts with.
-fn headline(payload: &Value) -> String {
-    let incident = &payload["incident"];
-    format!(
-        "{} {}: {} ({}, level {})",
-        incident["key"].as_str().unwrap_or_default(),
-        incident["priority"].as_str().unwrap_or("no priority"),
-        incident["summary"].as_str().unwrap_or_default(),
-        incident["status"].as_str().unwrap_or_default(),
-        payload["level"]
-    )
-}
-
 /// `&`, `<` and `>` escaped as Slack's mrkdwn wants them.
 fn mrkdwn(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -91,33 +173,54 @@ fn mrkdwn(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn slack(payload: &Value) -> Value {
-    let incident = &payload["incident"];
-    let key = incident["key"].as_str().unwrap_or_default();
-    let summary = incident["summary"].as_str().unwrap_or_default();
-    json!({
-        "text": format!("Paged: {}", headline(payload)),
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": format!("{key}: {summary}").chars().take(150).collect::<String>()}},
-            {"type": "section", "fields": [
-                {"type": "mrkdwn", "text": format!("*Status:*\n{}", mrkdwn(incident["status"].as_str().unwrap_or_default()))},
-                {"type": "mrkdwn", "text": format!("*Priority:*\n{}", incident["priority"].as_str().unwrap_or("none"))},
-            ]},
-            {"type": "context", "elements": [
-                {"type": "mrkdwn", "text": mrkdwn(&format!("Paged {} (level {})", payload["user"].as_str().unwrap_or_default(), payload["level"]))},
-            ]},
-        ],
+fn slack(said: &Said) -> Value {
+    let mut blocks = vec![
+        json!({"type": "header", "text": {"type": "plain_text", "text": format!("{}: {}", said.key, said.summary).chars().take(150).collect::<String>()}}),
+        json!({"type": "section", "fields": [
+            {"type": "mrkdwn", "text": format!("*Status:*\n{}", mrkdwn(said.status))},
+            {"type": "mrkdwn", "text": format!("*Priority:*\n{}", mrkdwn(said.priority))},
+        ]}),
+        json!({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": mrkdwn(&said.context)},
+        ]}),
+    ];
+    let buttons: Vec<Value> = [
+        ("Acknowledge", &said.links.acknowledge, Some("primary")),
+        ("Open incident", &said.links.incident, None),
+    ]
+    .into_iter()
+    .filter_map(|(label, url, style)| {
+        let mut button = json!({"type": "button", "text": {"type": "plain_text", "text": label}, "url": url.as_ref()?});
+        if let Some(style) = style {
+            button["style"] = json!(style);
+        }
+        Some(button)
     })
+    .collect();
+    if !buttons.is_empty() {
+        blocks.push(json!({"type": "actions", "elements": buttons}));
+    }
+    json!({"text": said.headline, "blocks": blocks})
 }
 
-fn teams(payload: &Value) -> Value {
+fn teams(said: &Said) -> Value {
+    let actions: Vec<Value> = [
+        ("Acknowledge", &said.links.acknowledge),
+        ("Open incident", &said.links.incident),
+    ]
+    .into_iter()
+    .filter_map(|(label, url)| {
+        Some(json!({"@type": "OpenUri", "name": label, "targets": [{"os": "default", "uri": url.as_ref()?}]}))
+    })
+    .collect();
     json!({
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",
-        "summary": format!("Paged: {}", headline(payload)),
+        "summary": said.headline,
         "themeColor": "D13438",
-        "title": headline(payload),
-        "text": format!("Paged {}", payload["user"].as_str().unwrap_or_default()),
+        "title": said.headline,
+        "text": said.context,
+        "potentialAction": actions,
     })
 }
 
@@ -150,17 +253,83 @@ fn post(request: Request) -> Attempt {
 mod tests {
     use super::*;
 
-    #[test]
-    fn signatures_are_hex_hmac_sha256_of_stamp_dot_body() {
-        // Computed independently: Python's hmac.new(b"key", b"1700000000.{}", sha256).
-        assert_eq!(
-            sign("key", "1700000000", "{}"),
-            "9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae"
-        );
+    fn page() -> Value {
+        json!({
+            "event": "incident.paged",
+            "incident": {"key": "INC-7", "summary": "Checkout <down> & out", "status": "Investigating", "priority": "P1"},
+            "level": 1,
+            "user": "ann@example.com",
+        })
     }
 
     #[test]
     fn slack_text_escapes_what_mrkdwn_would_read() {
         assert_eq!(mrkdwn("a <b> & c"), "a &lt;b&gt; &amp; c");
+    }
+
+    #[test]
+    fn a_page_reads_the_same_in_every_form() {
+        let payload = page();
+        let links = Links {
+            incident: Some("https://triage.example.com/incidents/INC-7".to_string()),
+            acknowledge: Some("https://triage.example.com/ack/9.abc".to_string()),
+        };
+        let said = Said::of(&payload, &links);
+        assert_eq!(
+            said.headline,
+            "Paged: INC-7 P1: Checkout <down> & out (Investigating, level 1)"
+        );
+        let text = said.text();
+        assert!(
+            text.starts_with("Paged ann@example.com (level 1)\n"),
+            "{text}"
+        );
+        assert!(text.contains("Acknowledge: https://triage.example.com/ack/9.abc\n"));
+        let slack = slack(&said);
+        assert_eq!(slack["text"], said.headline.as_str());
+        assert_eq!(
+            slack["blocks"][3]["elements"][0]["url"],
+            "https://triage.example.com/ack/9.abc"
+        );
+        let teams = teams(&said);
+        assert_eq!(
+            teams["potentialAction"][1]["targets"][0]["uri"],
+            "https://triage.example.com/incidents/INC-7"
+        );
+    }
+
+    #[test]
+    fn without_a_public_address_there_are_no_buttons() {
+        let payload = page();
+        let links = Links {
+            incident: None,
+            acknowledge: None,
+        };
+        let said = Said::of(&payload, &links);
+        assert_eq!(slack(&said)["blocks"].as_array().unwrap().len(), 3);
+        assert!(!said.text().contains("Acknowledge"));
+        assert_eq!(teams(&said)["potentialAction"], json!([]));
+    }
+
+    #[test]
+    fn a_breach_says_what_was_missed() {
+        let payload = json!({
+            "event": "incident.response_breached",
+            "incident": {"key": "INC-7", "summary": "Checkout down", "status": "Investigating", "priority": "P1"},
+            "due": "2026-11-22T10:15:00Z",
+        });
+        let links = Links {
+            incident: None,
+            acknowledge: None,
+        };
+        let said = Said::of(&payload, &links);
+        assert_eq!(
+            said.headline,
+            "Response time breached: INC-7 P1: Checkout down (Investigating)"
+        );
+        assert_eq!(
+            said.context,
+            "Nobody acknowledged INC-7 by 2026-11-22T10:15:00Z"
+        );
     }
 }

@@ -7,6 +7,9 @@
 //! each notification for one of them.
 
 mod deliver;
+mod outbound;
+
+pub use outbound::{Mail, Outbound};
 
 use std::time::Duration;
 
@@ -73,10 +76,32 @@ async fn look(state: &AppState) {
         if claimed.is_empty() {
             return;
         }
+        let key = match state.links.get(state).await {
+            Ok(key) => Some(key.to_string()),
+            Err(error) => {
+                tracing::warn!(%error, "reading the acknowledge links' key failed");
+                None
+            }
+        };
         let attempts = claimed.into_iter().map(|notification| {
             let state = state.clone();
+            let public = state.outbound.public_url.clone();
+            let links = deliver::Links {
+                incident: public.as_ref().map(|url| {
+                    format!(
+                        "{}/incidents/{}",
+                        url.trim_end_matches('/'),
+                        notification.incident
+                    )
+                }),
+                acknowledge: public
+                    .as_ref()
+                    .zip(key.as_ref())
+                    .map(|(url, key)| crate::ack_link::link(url, key, notification.id)),
+            };
             tokio::spawn(async move {
-                let attempt = deliver::send(&notification, state.now()).await;
+                let attempt =
+                    deliver::send(&notification, &links, &state.outbound, state.now()).await;
                 if let Err(error) = state
                     .store
                     .finish_notification(notification.id, attempt, state.now())

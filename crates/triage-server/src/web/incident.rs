@@ -122,7 +122,7 @@ async fn render(
     changes.sort_by_key(|c| std::cmp::Reverse(c.at));
     let now = state.now();
     let response = triage_core::sla::response(
-        incident.priority,
+        incident.response_due_at,
         incident.detected_at,
         incident.acknowledged_at,
         now,
@@ -265,7 +265,7 @@ pub async fn act(
             .link_incidents(&key, &form.other, &form.relation, actor, now)
             .await
             .map(|_| ()),
-        "acknowledge" => store.acknowledge(&key, actor, now).await.map(|_| ()),
+        "acknowledge" => store.acknowledge(&key, actor, None, now).await.map(|_| ()),
         "escalate" => store.escalate(&key, actor, now).await.map(|_| ()),
         _ => return Err(PageError::NotFound(format!("no action '{action}'"))),
     };

@@ -6,7 +6,7 @@ mod admin;
 mod cookies;
 mod create;
 mod dashboard;
-mod error;
+pub(crate) mod error;
 mod incident;
 mod list;
 mod live;

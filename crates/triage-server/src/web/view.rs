@@ -75,7 +75,7 @@ impl Row {
             age: age(now.duration_since(incident.created_at)),
             opened: Time::new(incident.created_at),
             response: triage_core::sla::response(
-                incident.priority,
+                incident.response_due_at,
                 incident.detected_at,
                 incident.acknowledged_at,
                 now,

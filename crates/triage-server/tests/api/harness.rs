@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use triage_core::clock::{Clock, ManualClock};
 use triage_server::background::BackgroundServer;
+use triage_server::{Mail, Outbound};
 use triage_store::{Store, StoreOptions};
 use triage_testdb::{Backend, TestDb};
 
@@ -21,6 +22,8 @@ pub struct TestApp {
     /// Token of admin@example.com, an admin in group `sre`.
     pub admin: String,
     agent: ureq::Agent,
+    /// The SMTP relay the server sends e-mail through, if any.
+    smtp: Option<String>,
 }
 
 /// A status code and the parsed JSON body (`Null` when empty).
@@ -35,6 +38,15 @@ fn runtime() -> tokio::runtime::Runtime {
 
 impl TestApp {
     pub fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with_smtp(backend, None)
+    }
+
+    /// A server that sends e-mail through the SMTP relay at `smtp` (`smtp://host:port`).
+    pub fn spawn_mailing(backend: Backend, smtp: &str) -> TestApp {
+        Self::spawn_with_smtp(backend, Some(smtp.to_string()))
+    }
+
+    fn spawn_with_smtp(backend: Backend, smtp: Option<String>) -> TestApp {
         let db = TestDb::new(backend);
         let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
         let admin = runtime().block_on(async {
@@ -57,6 +69,7 @@ impl TestApp {
             clock,
             admin,
             agent,
+            smtp,
         };
         app.start();
         app
@@ -64,8 +77,17 @@ impl TestApp {
 
     fn start(&mut self) {
         let clock: Arc<dyn Clock> = self.clock.clone();
-        self.server =
-            Some(BackgroundServer::start(&self.db.db, StoreOptions::default(), clock).unwrap());
+        let outbound = Outbound {
+            public_url: None,
+            mail: self
+                .smtp
+                .as_deref()
+                .map(|url| Mail::new(url, "Triage <triage@example.com>").unwrap()),
+        };
+        self.server = Some(
+            BackgroundServer::start_with(&self.db.db, StoreOptions::default(), clock, outbound)
+                .unwrap(),
+        );
     }
 
     /// Stops the server and starts a new one on the same database file.

@@ -9,6 +9,7 @@ mod console_schedules;
 mod console_services;
 mod harness;
 mod listing;
+mod notifications;
 mod oncall;
 mod openapi;
 mod paging;

@@ -13,7 +13,7 @@ use triage_testdb::receiver::{Received, Receiver};
 
 /// A responder with a webhook contact method pointing at `receiver`; answers their
 /// token and the webhook's signing secret.
-fn reachable(app: &TestApp, email: &str, receiver: &Receiver) -> (String, String) {
+pub fn reachable(app: &TestApp, email: &str, receiver: &Receiver) -> (String, String) {
     let token = app.user(email, "responder", &[]);
     let (status, method) = app.post(
         &token,
@@ -24,7 +24,7 @@ fn reachable(app: &TestApp, email: &str, receiver: &Receiver) -> (String, String
     (token, method["secret"].as_str().unwrap().to_string())
 }
 
-fn verify(request: &Received, secret: &str) {
+pub fn verify(request: &Received, secret: &str) {
     let stamp = &request.headers["x-triage-timestamp"];
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{stamp}.{}", request.body).as_bytes());
@@ -33,7 +33,7 @@ fn verify(request: &Received, secret: &str) {
     assert!(request.headers["idempotency-key"].starts_with("page-"));
 }
 
-fn timeline(app: &TestApp, key: &str) -> Vec<String> {
+pub fn timeline(app: &TestApp, key: &str) -> Vec<String> {
     let (_, events) = app.get(&app.admin, &format!("/api/v1/incidents/{key}/timeline"));
     events["events"]
         .as_array()
@@ -43,7 +43,10 @@ fn timeline(app: &TestApp, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn setup(app: &TestApp, receiver: &Receiver) -> (String, String, String, String) {
+/// Ann (on call in schedule `primary`) and her lead, each with a webhook at `receiver`;
+/// service `storage` escalates to Ann, then after 5 minutes to the lead. Answers their
+/// tokens and webhook secrets.
+pub fn setup(app: &TestApp, receiver: &Receiver) -> (String, String, String, String) {
     let (ann, ann_secret) = reachable(app, "ann@example.com", receiver);
     let (lead, lead_secret) = reachable(app, "lead@example.com", receiver);
     let (status, body) = app.post(
@@ -248,6 +251,10 @@ fn contact_methods_are_checked(backend: Backend) {
         (
             json!({"kind": "webhook", "address": "ftp://x"}),
             "needs an http:// or https:// URL",
+        ),
+        (
+            json!({"kind": "email", "address": "ann at example"}),
+            "'ann at example' is not an e-mail address",
         ),
         (
             json!({"kind": "slack", "address": "https://hooks.slack.com/x", "after": "soon"}),

@@ -48,6 +48,7 @@ impl Store {
             .transpose()?;
         let key = key.to_string();
         let actor_id = actor.user_id;
+        let times = self.options.response_times;
         self.write_incident(move |connection| {
             Box::pin(async move {
                 lock_incidents(connection, std::slice::from_ref(&key)).await?;
@@ -133,7 +134,7 @@ impl Store {
                 if changes.priority.is_some() || changes.detected_at.is_some() {
                     let priority = changes.priority.unwrap_or(current.priority);
                     let detected = changes.detected_at.unwrap_or(current.detected_at);
-                    let due = priority.map(|p| to_db(triage_core::sla::due(p, detected)));
+                    let due = priority.map(|p| to_db(times.due(p, detected)));
                     push_column(&mut statements, state.id, "response_due_at", due.into());
                 }
                 if let Some(services) = &services

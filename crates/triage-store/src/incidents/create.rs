@@ -6,10 +6,9 @@ use jiff::Timestamp;
 use sqlx::AnyConnection;
 use triage_core::incident::{parse_names, parse_summary, parse_text};
 use triage_core::timeline::EventData;
-use triage_core::workflow::Workflow;
 
 use crate::actor::Actor;
-use crate::db::Store;
+use crate::db::{Store, StoreOptions};
 use crate::error::StoreResult;
 use crate::model::Incident;
 use crate::paging::start_escalation;
@@ -33,16 +32,7 @@ impl Store {
         let actor_id = actor.user_id;
         self.write_incident(move |connection| {
             Box::pin(async move {
-                let prefix = store.key_prefix();
-                insert_incident(
-                    connection,
-                    prefix,
-                    store.workflow(),
-                    &new,
-                    Some(actor_id),
-                    now,
-                )
-                .await
+                insert_incident(connection, &store.options, &new, Some(actor_id), now).await
             })
         })
         .await
@@ -62,8 +52,7 @@ fn check(new: &NewIncident) -> StoreResult<()> {
 /// and answers its row id; `reporter` is the person opening it, none for Triage itself.
 pub(crate) async fn insert_incident(
     connection: &mut AnyConnection,
-    prefix: &str,
-    workflow: &Workflow,
+    options: &StoreOptions,
     new: &NewIncident,
     reporter: Option<i64>,
     now: Timestamp,
@@ -72,12 +61,13 @@ pub(crate) async fn insert_incident(
     let description = parse_text("description", &new.description)?;
     let services = parse_names("service", &new.services)?;
     let labels = parse_names("label", &new.labels)?;
-    let status = workflow.initial.clone();
-    let category = workflow.category_of(&status);
+    let status = options.workflow.initial.clone();
+    let category = options.workflow.category_of(&status);
     let assignee = match &new.assignee {
         Some(email) => Some(user_id(connection, email).await?),
         None => None,
     };
+    let prefix = &options.key_prefix;
     let number = next_number(connection, prefix).await?;
     let key = format!("{prefix}-{number}");
     let id: i64 = sqlx::query_scalar(
@@ -100,10 +90,13 @@ pub(crate) async fn insert_incident(
     .bind(new.detection_source.as_str())
     .bind(to_db(new.detected_at.unwrap_or(now)))
     .bind(to_db(now))
-    .bind(
-        new.priority
-            .map(|p| to_db(triage_core::sla::due(p, new.detected_at.unwrap_or(now)))),
-    )
+    .bind(new.priority.map(|p| {
+        to_db(
+            options
+                .response_times
+                .due(p, new.detected_at.unwrap_or(now)),
+        )
+    }))
     .fetch_one(&mut *connection)
     .await?;
     let mut statements = Statements::default();

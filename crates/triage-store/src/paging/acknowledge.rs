@@ -2,10 +2,10 @@
 //! the incident's escalation stops in the same transaction, so no later level pages.
 
 use jiff::Timestamp;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::timeline::EventData;
 
-use crate::actor::Actor;
+use crate::actor::{ACTOR_COLUMNS, ACTOR_GROUPS, Actor, actor_from_rows};
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::{normalize_key, push_event, push_touch};
@@ -50,16 +50,19 @@ pub(crate) async fn escalating(
 }
 
 impl Store {
-    /// `actor` has the incident: records the acknowledgement and stops its escalation.
-    /// Refused if it was acknowledged already or is done.
+    /// `actor` has the incident: records the acknowledgement (made `via` a way other than
+    /// Triage's own API and console, if it was) and stops its escalation. Refused if it
+    /// was acknowledged already or is done.
     pub async fn acknowledge(
         &self,
         key: &str,
         actor: &Actor,
+        via: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<Incident> {
         let key = normalize_key(key);
         let actor = actor.clone();
+        let via = via.map(str::to_string);
         self.write_incident(move |connection| {
             Box::pin(async move {
                 lock_incidents(connection, std::slice::from_ref(&key)).await?;
@@ -92,7 +95,7 @@ impl Store {
                     id,
                     Some(actor.user_id),
                     now,
-                    &EventData::Acknowledged { via: None },
+                    &EventData::Acknowledged { via },
                 )?;
                 if escalating(connection, id).await? {
                     stop_escalation(&mut statements, id, &actor.email, now)?;
@@ -103,6 +106,24 @@ impl Store {
             })
         })
         .await
+    }
+
+    /// The incident notification `id` was about and the person it went to (while they
+    /// are an active user): whom its acknowledge link acts for.
+    pub async fn notification_recipient(&self, id: i64) -> StoreResult<Option<(String, Actor)>> {
+        let sql = format!(
+            "SELECT i.key, {ACTOR_COLUMNS} FROM outbox o JOIN incidents i ON i.id = o.incident_id \
+             JOIN users u ON u.id = o.user_id {ACTOR_GROUPS} WHERE o.id = $1 AND u.active = 1 \
+             ORDER BY g.name"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&self.read)
+            .await?;
+        let Some(actor) = actor_from_rows(&rows)? else {
+            return Ok(None);
+        };
+        Ok(Some((rows[0].try_get("key")?, actor)))
     }
 
     /// Pages the escalation's next level now instead of when its delay ends. Refused when

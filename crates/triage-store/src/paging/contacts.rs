@@ -14,8 +14,7 @@ use crate::tokens::new_secret;
 use crate::users::user_id;
 
 /// The kinds of contact method.
-/// (E-mail comes with SMTP delivery.)
-const KINDS: [&str; 3] = ["webhook", "slack", "teams"];
+const KINDS: [&str; 4] = ["webhook", "slack", "teams", "email"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactMethod {

@@ -335,10 +335,10 @@ pub fn escalation(context: &Context, command: EscalationCommand) -> CliResult<()
 pub enum ContactCommand {
     /// Add a way to page you.
     Add {
-        /// webhook (JSON, signed), slack or teams (incoming webhooks).
+        /// webhook (JSON, signed), slack or teams (incoming webhooks), or email.
         #[arg(long)]
         kind: String,
-        /// The URL to post to.
+        /// The URL to post to, or the e-mail address.
         #[arg(long)]
         address: String,
         #[arg(long, default_value = "")]

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use clap::Args;
 use tokio::net::TcpListener;
 use triage_core::clock::Clock;
+use triage_core::sla::ResponseTimes;
 use triage_core::workflow::Workflow;
-use triage_server::AppState;
 use triage_server::clock::SystemClock;
+use triage_server::{AppState, Mail, Outbound};
 use triage_store::{Store, StoreOptions, redact_password};
 
 use super::demo;
@@ -30,6 +31,30 @@ pub struct ServeArgs {
     /// Prefix of incident keys.
     #[arg(long, env = "TRIAGE_KEY_PREFIX", default_value = "INC")]
     key_prefix: String,
+    /// A priority's response time (time to acknowledgement), e.g. `P1=10m`; repeat for
+    /// several. The others keep the default: P1=15m, P2=1h, P3=4h, P4=1d.
+    #[arg(
+        long = "response-time",
+        env = "TRIAGE_RESPONSE_TIMES",
+        value_delimiter = ','
+    )]
+    response_times: Vec<String>,
+    /// Where people reach this server (e.g. https://triage.example.com behind a proxy):
+    /// links in notifications start with it. Default: the address it listens on.
+    #[arg(long, env = "TRIAGE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The SMTP relay e-mail contact methods are delivered through, e.g.
+    /// smtp://mail.example.com:587?tls=required, smtps://user:password@host or
+    /// smtp://127.0.0.1:25 (plain). Without it, e-mail cannot be delivered.
+    #[arg(long, env = "TRIAGE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of e-mail notifications.
+    #[arg(
+        long,
+        env = "TRIAGE_MAIL_FROM",
+        default_value = "Triage <triage@localhost>"
+    )]
+    mail_from: String,
     /// On an empty database, create admin@example.com (printing its token) and a few
     /// sample incidents.
     #[arg(long)]
@@ -63,10 +88,19 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
         }
         None => Workflow::builtin(),
     };
+    let response_times = ResponseTimes::with(args.response_times.iter().map(String::as_str))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     block_on(async move {
+        let mail = args
+            .smtp_url
+            .as_deref()
+            .map(|url| Mail::new(url, &args.mail_from))
+            .transpose()
+            .map_err(CliError::Usage)?;
         let options = StoreOptions {
             key_prefix: args.key_prefix.clone(),
             workflow: Arc::new(workflow),
+            response_times,
             ..StoreOptions::default()
         };
         let store = Store::open(&args.db, options).await.map_err(|e| {
@@ -114,7 +148,11 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
                 args.db
             );
         }
-        let state = AppState::new(store.clone(), clock);
+        let outbound = Outbound {
+            public_url: Some(args.public_url.clone().unwrap_or(url)),
+            mail,
+        };
+        let state = AppState::new(store.clone(), clock).with_outbound(outbound);
         triage_server::serve(listener, state, shutdown_signal())
             .await
             .map_err(|e| CliError::Failed(format!("server failed: {e}")))?;

@@ -1,0 +1,84 @@
+//! How notifications leave this server: the address people follow back to it (the
+//! incident's page and the acknowledge link in every page), and the SMTP server e-mail
+//! goes through. Set once at start-up (`triage serve --public-url --smtp-url
+//! --mail-from`).
+
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use triage_store::Attempt;
+
+/// How long an SMTP server may take over one message.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Default)]
+pub struct Outbound {
+    /// Where people reach this server, e.g. `https://triage.example.com`; links in
+    /// notifications start with it. None: notifications carry no links.
+    pub public_url: Option<String>,
+    /// Where e-mail goes; none: e-mail contact methods cannot be delivered (each attempt
+    /// says so on the incident's timeline).
+    pub mail: Option<Mail>,
+}
+
+/// An SMTP relay and the sender address mail comes from. Each e-mail goes over a
+/// connection of its own: pages are few, and a kept connection would only go stale.
+pub struct Mail {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// One e-mail to send.
+pub struct Email<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: String,
+    /// Stable per notification, so a retry after a crash is recognisably the same mail.
+    pub message_id: String,
+}
+
+impl Mail {
+    /// A relay from a URL such as `smtp://mail.example.com:587?tls=required`,
+    /// `smtps://user:password@mail.example.com` or `smtp://127.0.0.1:2525` (plain), and
+    /// a sender such as `Triage <triage@example.com>`.
+    pub fn new(url: &str, from: &str) -> Result<Mail, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| {
+                format!(
+                    "the SMTP URL is not usable ({e}): write it like smtp://host:25, \
+                     smtp://user:password@host:587?tls=required or smtps://host:465"
+                )
+            })?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        let from = from.parse().map_err(|e| {
+            format!("the sender '{from}' is not an address ({e}): write it like Triage <triage@example.com>")
+        })?;
+        Ok(Mail { transport, from })
+    }
+
+    /// Sends `email` once; answers how it went.
+    pub async fn send(&self, email: Email<'_>) -> Attempt {
+        let to: Mailbox = match email.to.parse() {
+            Ok(to) => to,
+            Err(e) => return Attempt::Failed(format!("'{}' is not an address: {e}", email.to)),
+        };
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject)
+            .message_id(Some(email.message_id))
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.body);
+        let message = match message {
+            Ok(message) => message,
+            Err(e) => return Attempt::Failed(format!("the e-mail could not be built: {e}")),
+        };
+        match self.transport.send(message).await {
+            Ok(_) => Attempt::Delivered,
+            Err(e) => Attempt::Failed(format!("the SMTP server did not take the e-mail: {e}")),
+        }
+    }
+}
