@@ -69,7 +69,14 @@ pub fn router() -> Router<AppState> {
             "/contact-methods/{id}/remove",
             axum::routing::post(paging::remove_contact),
         )
-        .route("/escalation-policies", get(paging::policies))
+        .route(
+            "/escalation-policies",
+            get(paging::policies).post(paging::create_policy),
+        )
+        .route(
+            "/escalation-policies/{name}/delete",
+            axum::routing::post(paging::delete_policy),
+        )
         .route("/silences", get(silences::page).post(silences::create))
         .route(
             "/silences/{id}/expire",

@@ -175,19 +175,49 @@ fn paging_in_the_console(backend: Backend) {
         page.body
     );
 
+    // A policy is described in the console: a bad delay is refused with the reason and
+    // nothing is saved; two levels, the first a person, the second a schedule.
     let (status, body) = app.post(
         &app.admin,
-        "/api/v1/escalation-policies",
-        json!({"name": "storage", "levels": [{"targets": [{"user": "admin@example.com"}], "delay": "5m"}]}),
+        "/api/v1/schedules",
+        json!({"name": "primary", "time_zone": "UTC", "layers": [
+            {"users": ["admin@example.com"], "shift": "1w", "start": "2026-11-16T09:00"}]}),
     );
     assert_eq!(status, 201, "{body}");
+    let form = |delay| {
+        vec![
+            ("csrf", token.as_str()),
+            ("name", "storage"),
+            ("targets1", "admin@example.com"),
+            ("delay1", delay),
+            ("targets2", "primary"),
+            ("delay2", "10m"),
+            ("targets3", ""),
+            ("delay3", ""),
+            ("repeat", "1"),
+            ("ack_timeout", "30m"),
+        ]
+    };
+    let bad = browser.post("/escalation-policies", &form("0s"));
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("duration &#39;0s&#39;"), "{}", bad.body);
+    let (_, listed) = app.get(&app.admin, "/api/v1/escalation-policies");
+    assert_eq!(listed["policies"], json!([]));
+    let created = browser.post("/escalation-policies", &form("5m"));
+    assert_eq!(created.status, 303, "{}", created.body);
     let policies = browser.get("/escalation-policies");
-    assert!(
-        policies
-            .body
-            .contains("Page admin@example.com; after 5m without an acknowledgement, go on."),
-        "{}",
-        policies.body
+    for said in [
+        "Page admin@example.com; after 5m without an acknowledgement, go on.",
+        "Page whoever is on call in <a href=\"/schedules/primary\">primary</a>; after 10m",
+        "Repeats 1 more time(s).",
+        "within 30m lapses",
+    ] {
+        assert!(policies.body.contains(said), "{said}: {}", policies.body);
+    }
+    let (_, policy) = app.get(&app.admin, "/api/v1/escalation-policies/storage");
+    assert_eq!(
+        policy["levels"][1]["targets"],
+        json!([{"schedule": "primary"}])
     );
 
     // An incident is acknowledged from its page, once.
@@ -203,6 +233,16 @@ fn paging_in_the_console(backend: Backend) {
     let page = browser.get(&format!("/incidents/{key}"));
     assert!(!page.body.contains("id=\"acknowledge\""));
     assert!(!page.body.contains("<dd id=\"acknowledged\">not yet"));
+
+    // And deleted there.
+    let deleted = browser.post("/escalation-policies/storage/delete", &[("csrf", &token)]);
+    assert_eq!(deleted.status, 303);
+    assert!(
+        browser
+            .get("/escalation-policies")
+            .body
+            .contains("No escalation policies yet")
+    );
 }
 
 on_both_backends!(paging_in_the_console);

@@ -343,6 +343,35 @@ fn a_missed_response_time_is_recorded_and_the_sre_group_told(backend: Backend) {
 
 on_both_backends!(a_missed_response_time_is_recorded_and_the_sre_group_told);
 
+fn a_breach_tells_the_assignee_and_the_level_paged_last(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let receiver = Receiver::start();
+    setup(&app, &receiver);
+    let incident = app
+        .incident(json!({"summary": "Checkout down", "priority": "P1", "services": ["storage"]}));
+    let key = incident["key"].as_str().unwrap().to_string();
+    receiver.wait_for(1);
+    app.advance(5);
+    receiver.wait_for(2);
+    // Nobody acknowledges within P1's 15 minutes: Ann (the assignee, level 1) and the
+    // lead (level 2, paged last) hear of the breach.
+    app.advance(10);
+    let received = receiver.wait_for(4);
+    let mut breached: Vec<&str> = received[2..]
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(body["event"], "incident.response_breached");
+            assert_eq!(body["incident"]["key"], key.as_str());
+            r.path.as_str()
+        })
+        .collect();
+    breached.sort();
+    assert_eq!(breached, ["/ann@example.com", "/lead@example.com"]);
+}
+
+on_both_backends!(a_breach_tells_the_assignee_and_the_level_paged_last);
+
 fn an_acknowledgement_without_progress_lapses_and_paging_starts_over(backend: Backend) {
     let app = TestApp::spawn(backend);
     let receiver = Receiver::start();

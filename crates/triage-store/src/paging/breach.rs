@@ -1,6 +1,7 @@
 //! Response-time breaches: when an incident's acknowledgement deadline passes with
 //! nobody having acknowledged it, the breach is recorded on its timeline at that moment
-//! and its assignee and the `sre` group are notified. Like pages, a breach is a record of
+//! and its assignee, the people its escalation paged last (the level it had reached) and
+//! the `sre` group are notified. Like pages, a breach is a record of
 //! what happened, not a change to the incident: its version stays, so nobody editing it
 //! is refused for a stale version because time passed. Once per incident; on PostgreSQL a
 //! due breach is claimed by one server.
@@ -48,6 +49,34 @@ impl Store {
     }
 }
 
+/// The people the incident's escalation paged at its latest step: the queued pages of
+/// one step share the idempotency key `page-<incident>-<round>-<step>` before the
+/// contact method's id.
+async fn last_paged(connection: &mut AnyConnection, id: i64) -> StoreResult<Vec<String>> {
+    let pages: Vec<(String, String)> = sqlx::query_as(
+        "SELECT o.idempotency_key, u.email FROM outbox o JOIN users u ON u.id = o.user_id \
+         WHERE o.incident_id = $1 AND o.idempotency_key LIKE 'page-%' ORDER BY o.id DESC",
+    )
+    .bind(id)
+    .fetch_all(&mut *connection)
+    .await?;
+    let Some(step) = pages
+        .first()
+        .and_then(|(key, _)| key.rsplit_once('-'))
+        .map(|(step, _)| format!("{step}-"))
+    else {
+        return Ok(Vec::new());
+    };
+    let mut people: Vec<String> = pages
+        .into_iter()
+        .filter(|(key, _)| key.starts_with(&step))
+        .map(|(_, email)| email)
+        .collect();
+    people.sort();
+    people.dedup();
+    Ok(people)
+}
+
 async fn breach(connection: &mut AnyConnection, id: i64, now: Timestamp) -> StoreResult<bool> {
     let lock = if is_postgres(connection) {
         " FOR UPDATE SKIP LOCKED"
@@ -88,6 +117,7 @@ async fn breach(connection: &mut AnyConnection, id: i64, now: Timestamp) -> Stor
         .try_get::<Option<String>, _>("assignee")?
         .into_iter()
         .collect();
+    let level = last_paged(connection, id).await?;
     let sre: Vec<String> = sqlx::query_scalar(
         "SELECT u.email FROM users u JOIN group_members m ON m.user_id = u.id \
          JOIN groups g ON g.id = m.group_id WHERE g.name = $1 AND u.active <> 0 ORDER BY u.email",
@@ -95,9 +125,9 @@ async fn breach(connection: &mut AnyConnection, id: i64, now: Timestamp) -> Stor
     .bind(SRE_GROUP)
     .fetch_all(&mut *connection)
     .await?;
-    for member in sre {
-        if !told.contains(&member) {
-            told.push(member);
+    for person in level.into_iter().chain(sre) {
+        if !told.contains(&person) {
+            told.push(person);
         }
     }
     let payload = json!({
