@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one router per resource, and the health route.
 
+mod contacts;
 mod escalation;
 mod health;
 mod incidents;
@@ -16,6 +17,7 @@ use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
     let api = Router::new()
+        .merge(contacts::router())
         .merge(escalation::router())
         .merge(incidents::router())
         .merge(people::router())

@@ -13,8 +13,7 @@ use serde_json::json;
 use triage_core::duration::parse_duration;
 use triage_core::oncall::{Shift, ShiftSource};
 use triage_store::{
-    FeedOf, NewContactMethod, NewFeed, NewOverride, NewSchedule, Schedule, ScheduleLayer,
-    StoreResult,
+    FeedOf, NewFeed, NewOverride, NewSchedule, Schedule, ScheduleLayer, StoreResult,
 };
 
 use crate::AppState;
@@ -35,11 +34,6 @@ pub fn router() -> Router<AppState> {
             post(create_schedule_feed).delete(revoke_schedule_feed),
         )
         .route("/me/feed", post(create_my_feed).delete(revoke_my_feed))
-        .route(
-            "/me/contact-methods",
-            get(my_contact_methods).post(add_contact_method),
-        )
-        .route("/me/contact-methods/{id}", delete(remove_contact_method))
         .route("/oncall", get(everyone_on_call))
 }
 
@@ -342,52 +336,5 @@ async fn revoke_my_feed(
         .store
         .revoke_feed(FeedOf::User(actor.email), state.now())
         .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn my_contact_methods(
-    State(state): State<AppState>,
-    Viewer(actor): Viewer,
-) -> ApiResult<impl IntoResponse> {
-    let methods = state.store.contact_methods(&actor.email).await?;
-    Ok(Json(json!({ "contact_methods": methods })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ContactMethodBody {
-    /// webhook, slack or teams.
-    kind: String,
-    address: String,
-    #[serde(default)]
-    name: String,
-    /// Used this long after a page if the incident is still not acknowledged: `2m`.
-    after: Option<String>,
-}
-
-async fn add_contact_method(
-    State(state): State<AppState>,
-    Viewer(actor): Viewer,
-    ApiJson(body): ApiJson<ContactMethodBody>,
-) -> ApiResult<impl IntoResponse> {
-    let new = NewContactMethod {
-        kind: body.kind,
-        address: body.address,
-        name: body.name,
-        after: body.after,
-    };
-    let method = state
-        .store
-        .add_contact_method(&actor.email, new, state.now())
-        .await?;
-    Ok((StatusCode::CREATED, Json(method)))
-}
-
-async fn remove_contact_method(
-    State(state): State<AppState>,
-    Viewer(actor): Viewer,
-    Path(id): Path<i64>,
-) -> ApiResult<impl IntoResponse> {
-    state.store.remove_contact_method(&actor.email, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

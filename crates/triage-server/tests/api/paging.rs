@@ -292,6 +292,33 @@ fn contact_methods_are_checked(backend: Backend) {
         "not_found",
         "no contact method",
     );
+
+    // An admin sets up someone else's paging; nobody else may.
+    let path = "/api/v1/users/ann@example.com/contact-methods";
+    let email = json!({"kind": "email", "address": "ann@example.com", "after": "5m"});
+    assert_eq!(app.post(&token, path, email.clone()).0, 403);
+    assert_eq!(app.get(&token, path).0, 403);
+    let (status, added) = app.post(&app.admin, path, email);
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added["user"], "ann@example.com");
+    let (_, mine) = app.get(&token, "/api/v1/me/contact-methods");
+    assert_eq!(mine["contact_methods"][0]["kind"], "email");
+    let (status, theirs) = app.get(&app.admin, path);
+    assert_eq!(
+        (status, theirs["contact_methods"].as_array().unwrap().len()),
+        (200, 1)
+    );
+    let id = added["id"].as_i64().unwrap();
+    assert_error(
+        &app.delete(
+            &app.admin,
+            &format!("/api/v1/users/nobody@example.com/contact-methods/{id}"),
+        ),
+        404,
+        "not_found",
+        "nobody@example.com",
+    );
+    assert_eq!(app.delete(&app.admin, &format!("{path}/{id}")).0, 204);
 }
 
 on_both_backends!(a_p1_incident_pages_level_by_level_until_acknowledged);
