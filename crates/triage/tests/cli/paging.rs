@@ -1,13 +1,15 @@
 //! Paging across server processes: a server killed with SIGKILL mid-escalation is
 //! replaced and the next level still pages on time (no step lost, none repeated), and
-//! two servers on one PostgreSQL database page each step exactly once. Short real
-//! delays (1 s, 2 s) stand in for minutes.
+//! two servers on one PostgreSQL database page each step exactly once, and `triage serve
+//! --smtp-url --public-url` mails pages whose links start with the public address. Short
+//! real delays (1 s, 2 s) stand in for minutes.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::{Value, json};
 use triage_testdb::receiver::Receiver;
+use triage_testdb::smtp::SmtpSink;
 use triage_testdb::{Backend, TestDb, postgres_enabled};
 
 use crate::data::bootstrap;
@@ -194,4 +196,58 @@ fn two_servers_on_one_postgres_database_page_each_step_once() {
         std::thread::yield_now();
     }
     assert_eq!(receiver.wait_for(20).len(), 20);
+}
+
+#[test]
+fn a_served_page_is_mailed_with_a_link_under_the_public_address() {
+    let db = TestDb::new(Backend::Sqlite);
+    let dir = db.dir();
+    let token = bootstrap(&dir, &db.db);
+    let receiver = Receiver::start();
+    let sink = SmtpSink::start();
+    let public = "https://triage.example.test";
+    let served = serve(
+        &dir,
+        &[
+            "--db",
+            &db.db,
+            "--smtp-url",
+            &sink.url,
+            "--public-url",
+            public,
+        ],
+        1,
+    );
+    page_setup(&served.url, &token, &receiver, "1h");
+    call(
+        "POST",
+        &served.url,
+        &token,
+        "/api/v1/users/ann@example.com/contact-methods",
+        json!({"kind": "email", "address": "ann@example.com"}),
+    );
+    let key = incident(&served.url, &token, "Checkout down");
+    let mail = &sink.wait_for(1)[0];
+    assert_eq!(mail.to, ["ann@example.com"]);
+    assert_eq!(mail.from, "triage@localhost");
+    let body = mail.body();
+    assert!(
+        body.contains(&format!("Open the incident: {public}/incidents/{key}")),
+        "{body}"
+    );
+    let link = body
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("Acknowledge: {public}")))
+        .unwrap_or_else(|| panic!("no acknowledge link under {public} in {body}"));
+    // The proxy would forward the public address here.
+    let mut answer = ureq::post(format!("{}{}", served.url, link.trim()))
+        .send_empty()
+        .unwrap();
+    assert!(
+        answer
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+            .contains("is acknowledged")
+    );
 }
