@@ -1,11 +1,13 @@
 //! Escalation policies as stored, on both backends.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
+use triage_core::Priority;
 use triage_core::escalation::advance;
+use triage_core::incident::DetectionSource;
 use triage_core::role::Role;
 use triage_store::{
-    NewPolicy, NewSchedule, NewUser, PolicyLevel, PolicyTarget, ScheduleLayer, Store, StoreError,
-    StoreOptions,
+    NewContactMethod, NewIncident, NewPolicy, NewSchedule, NewService, NewUser, PolicyLevel,
+    PolicyTarget, ScheduleLayer, ServiceChanges, Store, StoreError, StoreOptions,
 };
 use triage_testdb::{Backend, TestDb, on_both_backends_async};
 
@@ -142,5 +144,83 @@ async fn bad_policies_are_refused_and_change_nothing(backend: Backend) {
     assert!(store.policies().await.unwrap().is_empty());
 }
 
+/// An incident that pages fires its first level in the transaction that opens it: the
+/// page is claimed for this process and handed to its engine once committed, and only
+/// if this process dies before sending it does another take it, after the claim lapses.
+async fn the_first_page_is_handed_over_with_the_incident(backend: Backend) {
+    let (_db, store) = setup(backend).await;
+    let (_, token) = store
+        .bootstrap_admin("admin@example.com", None, now())
+        .await
+        .unwrap();
+    let admin = store.authenticate(&token.token).await.unwrap().unwrap();
+    store.create_policy(two_levels(), now()).await.unwrap();
+    let service = NewService {
+        name: "storage".to_string(),
+        ..NewService::default()
+    };
+    store.create_service(service, now()).await.unwrap();
+    let changes = ServiceChanges {
+        escalation_policy: Some("storage".to_string()),
+        ..ServiceChanges::default()
+    };
+    store.update_service("storage", changes).await.unwrap();
+    let method = NewContactMethod {
+        kind: "webhook".to_string(),
+        address: "http://127.0.0.1:9/ann".to_string(),
+        ..NewContactMethod::default()
+    };
+    store
+        .add_contact_method("ann@example.com", method, now())
+        .await
+        .unwrap();
+    assert!(store.take_handed().await.unwrap().is_empty());
+
+    let new = NewIncident {
+        summary: "Checkout down".to_string(),
+        description: String::new(),
+        priority: Some(Priority::P1),
+        severity: None,
+        assignee: None,
+        services: vec!["storage".to_string()],
+        labels: Vec::new(),
+        detection_source: DetectionSource::UserReport,
+        detected_at: None,
+    };
+    let incident = store.create_incident(new, &admin, now()).await.unwrap();
+    // Paged and assigned in the same transaction.
+    assert_eq!(incident.assignee.unwrap().email, "ann@example.com");
+    let handed = store.take_handed().await.unwrap();
+    assert_eq!(handed.len(), 1, "{handed:?}");
+    assert_eq!(
+        (
+            handed[0].incident.as_str(),
+            handed[0].user.as_deref(),
+            handed[0].attempt
+        ),
+        (incident.key.as_str(), Some("ann@example.com"), 1)
+    );
+    assert!(handed[0].idempotency_key.starts_with("page-"));
+    // Once; and nobody else takes it while the claim holds.
+    assert!(store.take_handed().await.unwrap().is_empty());
+    assert!(store.run_escalations(now()).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_notifications(now(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // This process died before sending it: a minute later it is taken again, same key.
+    let later = now() + SignedDuration::from_secs(61);
+    let retaken = store.claim_notifications(later, 10).await.unwrap();
+    assert_eq!(retaken.len(), 1);
+    assert_eq!(
+        (retaken[0].idempotency_key.as_str(), retaken[0].attempt),
+        (handed[0].idempotency_key.as_str(), 2)
+    );
+}
+
 on_both_backends_async!(policies_are_stored_as_written);
+on_both_backends_async!(the_first_page_is_handed_over_with_the_incident);
 on_both_backends_async!(bad_policies_are_refused_and_change_nothing);

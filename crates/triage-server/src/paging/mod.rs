@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use triage_store::Notification;
 
 use crate::AppState;
 
@@ -53,53 +55,70 @@ pub async fn run(state: AppState, mut closing: watch::Receiver<bool>) {
     }
 }
 
-/// Fires what is due and delivers what is queued, until nothing more is due now.
+/// Sends what transactions handed over, fires what is due and delivers what is queued,
+/// until nothing more is due now.
 async fn look(state: &AppState) {
     loop {
+        let mut sending = Vec::new();
+        // First what was claimed as it was queued: the first pages of new incidents.
+        match state.store.take_handed().await {
+            Ok(handed) => sending.extend(send(state, handed)),
+            Err(error) => tracing::warn!(%error, "reading handed-over notifications failed"),
+        }
         let now = state.now();
         if let Err(error) = state.store.run_ack_timeouts(now).await {
             tracing::warn!(%error, "lapsing acknowledgements failed");
         }
-        if let Err(error) = state.store.run_escalations(now).await {
-            tracing::warn!(%error, "firing escalation steps failed");
+        match state.store.run_escalations(now).await {
+            Ok(claimed) => sending.extend(send(state, claimed)),
+            Err(error) => tracing::warn!(%error, "firing escalation steps failed"),
         }
-        if let Err(error) = state.store.run_breaches(now).await {
-            tracing::warn!(%error, "recording response breaches failed");
+        match state.store.run_breaches(now).await {
+            Ok(claimed) => sending.extend(send(state, claimed)),
+            Err(error) => tracing::warn!(%error, "recording response breaches failed"),
         }
-        let claimed = match state.store.claim_notifications(now, DELIVERIES).await {
-            Ok(claimed) => claimed,
-            Err(error) => {
-                tracing::warn!(%error, "claiming notifications failed");
-                return;
-            }
-        };
-        if claimed.is_empty() {
+        match state.store.claim_notifications(now, DELIVERIES).await {
+            Ok(claimed) => sending.extend(send(state, claimed)),
+            Err(error) => tracing::warn!(%error, "claiming notifications failed"),
+        }
+        if sending.is_empty() {
             return;
         }
-        let key = match state.links.get(state).await {
-            Ok(key) => Some(key.to_string()),
-            Err(error) => {
-                tracing::warn!(%error, "reading the acknowledge links' key failed");
-                None
-            }
-        };
-        let attempts = claimed.into_iter().map(|notification| {
+        for delivery in sending {
+            let _ = delivery.await;
+        }
+    }
+}
+
+/// Starts delivering each of `claimed` and recording how it went.
+fn send(state: &AppState, claimed: Vec<Notification>) -> Vec<JoinHandle<()>> {
+    let public = state.outbound.public_url.clone();
+    claimed
+        .into_iter()
+        .map(|notification| {
             let state = state.clone();
-            let public = state.outbound.public_url.clone();
-            let links = deliver::Links {
-                incident: public.as_ref().map(|url| {
-                    format!(
-                        "{}/incidents/{}",
-                        url.trim_end_matches('/'),
-                        notification.incident
-                    )
-                }),
-                acknowledge: public
-                    .as_ref()
-                    .zip(key.as_ref())
-                    .map(|(url, key)| crate::ack_link::link(url, key, notification.id)),
-            };
+            let public = public.clone();
             tokio::spawn(async move {
+                let key = match state.links.get(&state).await {
+                    Ok(key) => Some(key.to_string()),
+                    Err(error) => {
+                        tracing::warn!(%error, "reading the acknowledge links' key failed");
+                        None
+                    }
+                };
+                let links = deliver::Links {
+                    incident: public.as_ref().map(|url| {
+                        format!(
+                            "{}/incidents/{}",
+                            url.trim_end_matches('/'),
+                            notification.incident
+                        )
+                    }),
+                    acknowledge: public
+                        .as_ref()
+                        .zip(key)
+                        .map(|(url, key)| crate::ack_link::link(url, &key, notification.id)),
+                };
                 let attempt =
                     deliver::send(&notification, &links, &state.outbound, state.now()).await;
                 if let Err(error) = state
@@ -110,9 +129,6 @@ async fn look(state: &AppState) {
                     tracing::warn!(%error, id = notification.id, "recording a delivery failed");
                 }
             })
-        });
-        for attempt in attempts.collect::<Vec<_>>() {
-            let _ = attempt.await;
-        }
-    }
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use triage_core::incident::{parse_names, parse_summary, parse_text};
 use triage_core::timeline::EventData;
 
 use crate::actor::Actor;
-use crate::db::{Store, StoreOptions};
+use crate::db::Store;
 use crate::error::StoreResult;
 use crate::model::Incident;
 use crate::paging::start_escalation;
@@ -31,9 +31,9 @@ impl Store {
         let store = self.clone();
         let actor_id = actor.user_id;
         self.write_incident(move |connection| {
-            Box::pin(async move {
-                insert_incident(connection, &store.options, &new, Some(actor_id), now).await
-            })
+            Box::pin(
+                async move { insert_incident(connection, &store, &new, Some(actor_id), now).await },
+            )
         })
         .await
         .inspect(|_| self.wake.notify())
@@ -52,7 +52,7 @@ fn check(new: &NewIncident) -> StoreResult<()> {
 /// and answers its row id; `reporter` is the person opening it, none for Triage itself.
 pub(crate) async fn insert_incident(
     connection: &mut AnyConnection,
-    options: &StoreOptions,
+    store: &Store,
     new: &NewIncident,
     reporter: Option<i64>,
     now: Timestamp,
@@ -61,6 +61,7 @@ pub(crate) async fn insert_incident(
     let description = parse_text("description", &new.description)?;
     let services = parse_names("service", &new.services)?;
     let labels = parse_names("label", &new.labels)?;
+    let options = &store.options;
     let status = options.workflow.initial.clone();
     let category = options.workflow.category_of(&status);
     let assignee = match &new.assignee {
@@ -124,7 +125,8 @@ pub(crate) async fn insert_incident(
         push_event(&mut statements, id, reporter, now, &assigned)?;
     }
     statements.execute(connection).await?;
-    start_escalation(connection, id, new.priority.map(|p| p.code()), now).await?;
+    let priority = new.priority.map(|p| p.code());
+    start_escalation(connection, id, priority, now, &store.wake).await?;
     Ok(id)
 }
 

@@ -12,7 +12,8 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::Priority;
 use triage_core::timeline::EventData;
 
-use super::engine::queue;
+use super::engine::{Queued, queue};
+use super::outbox::Notification;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::incidents::push_event;
@@ -28,8 +29,9 @@ const OVERDUE: &str = "response_due_at <= $1 AND acknowledged_at IS NULL \
      AND response_breached_at IS NULL AND status_category <> 'done'";
 
 impl Store {
-    /// Records every response breach due at `now`; answers how many.
-    pub async fn run_breaches(&self, now: Timestamp) -> StoreResult<usize> {
+    /// Records every response breach due at `now`; answers the notifications due at
+    /// once, claimed for the caller to send.
+    pub async fn run_breaches(&self, now: Timestamp) -> StoreResult<Vec<Notification>> {
         let sql =
             format!("SELECT id FROM incidents WHERE {OVERDUE} ORDER BY response_due_at LIMIT 100");
         let due: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
@@ -39,13 +41,11 @@ impl Store {
         let breaches = due
             .into_iter()
             .map(|id| self.write(move |connection| Box::pin(breach(connection, id, now))));
-        let mut recorded = 0;
+        let mut claimed = Vec::new();
         for done in futures_util::future::join_all(breaches).await {
-            if done? {
-                recorded += 1;
-            }
+            claimed.extend(done?);
         }
-        Ok(recorded)
+        Ok(claimed)
     }
 }
 
@@ -77,7 +77,11 @@ async fn last_paged(connection: &mut AnyConnection, id: i64) -> StoreResult<Vec<
     Ok(people)
 }
 
-async fn breach(connection: &mut AnyConnection, id: i64, now: Timestamp) -> StoreResult<bool> {
+async fn breach(
+    connection: &mut AnyConnection,
+    id: i64,
+    now: Timestamp,
+) -> StoreResult<Vec<Notification>> {
     let lock = if is_postgres(connection) {
         " FOR UPDATE SKIP LOCKED"
     } else {
@@ -94,7 +98,7 @@ async fn breach(connection: &mut AnyConnection, id: i64, now: Timestamp) -> Stor
         .fetch_optional(&mut *connection)
         .await?
     else {
-        return Ok(false);
+        return Ok(Vec::new());
     };
     let key: String = row.try_get("key")?;
     let priority = row
@@ -141,18 +145,18 @@ async fn breach(connection: &mut AnyConnection, id: i64, now: Timestamp) -> Stor
         "due": due,
         "acknowledge": format!("/api/v1/incidents/{key}/acknowledge"),
     });
+    let stem = format!("breach-{id}");
+    let mut claimed = Vec::new();
     for user in &told {
-        queue(
-            connection,
-            id,
-            user,
-            &payload,
-            &format!("breach-{id}"),
-            now,
-            now,
-        )
-        .await?;
+        let about = Queued {
+            incident_id: id,
+            incident: &key,
+            payload: &payload,
+            key: &stem,
+            due: now,
+        };
+        queue(connection, user, about, now, &mut claimed).await?;
     }
     statements.execute(connection).await?;
-    Ok(true)
+    Ok(claimed)
 }

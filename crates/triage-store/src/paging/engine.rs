@@ -22,6 +22,8 @@ use crate::schedules;
 use crate::sql::Statements;
 use crate::time::{from_db, from_db_opt, to_db};
 
+use super::outbox::{CLAIM, Notification};
+
 /// Escalations taken per look; the rest wait for the next (which comes at once).
 const BATCH: i64 = 100;
 
@@ -29,8 +31,9 @@ const BATCH: i64 = 100;
 const SHIFT_LOOKBACK: SignedDuration = SignedDuration::from_hours(24 * 31);
 
 impl Store {
-    /// Fires every escalation step due at `now`; answers how many escalations moved.
-    pub async fn run_escalations(&self, now: Timestamp) -> StoreResult<usize> {
+    /// Fires every escalation step due at `now`; answers the pages due at once, claimed
+    /// for the caller to send.
+    pub async fn run_escalations(&self, now: Timestamp) -> StoreResult<Vec<Notification>> {
         let due: Vec<i64> = sqlx::query_scalar(
             "SELECT incident_id FROM escalations WHERE state = 'active' AND next_at <= $1 \
              ORDER BY next_at LIMIT $2",
@@ -44,13 +47,11 @@ impl Store {
         let steps = due.into_iter().map(|incident_id| {
             self.write(move |connection| Box::pin(step(connection, incident_id, now)))
         });
-        let mut moved = 0;
+        let mut claimed = Vec::new();
         for fired in futures_util::future::join_all(steps).await {
-            if fired? {
-                moved += 1;
-            }
+            claimed.extend(fired?.unwrap_or_default());
         }
-        Ok(moved)
+        Ok(claimed)
     }
 
     /// When the next escalation step or notification is due, if any is waiting.
@@ -71,13 +72,14 @@ impl Store {
     }
 }
 
-/// The escalation of `incident_id`, moved on as far as `now`; answers whether it was
-/// still due (another server may have taken it).
-async fn step(
+/// The escalation of `incident_id`, moved on as far as `now`; answers the pages it
+/// queued that are due at once, claimed for the caller to send, or none if it was not
+/// due (another server may have taken it).
+pub(super) async fn step(
     connection: &mut AnyConnection,
     incident_id: i64,
     now: Timestamp,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<Vec<Notification>>> {
     let lock = if is_postgres(connection) {
         " FOR UPDATE OF e SKIP LOCKED"
     } else {
@@ -95,10 +97,11 @@ async fn step(
         .fetch_optional(&mut *connection)
         .await?
     else {
-        return Ok(false);
+        return Ok(None);
     };
     let key: String = row.try_get("key")?;
     let mut statements = Statements::default();
+    let mut claimed = Vec::new();
     let stop = |state: &str, reason: &str, statements: &mut Statements| -> StoreResult<()> {
         statements.push(
             "UPDATE escalations SET state = $1 WHERE incident_id = $2",
@@ -183,16 +186,14 @@ async fn step(
                     "acknowledge": format!("/api/v1/incidents/{key}/acknowledge"),
                 });
                 let page = format!("page-{incident_id}-{round}-{}", fired.step);
-                let queued = queue(
-                    connection,
+                let about = Queued {
                     incident_id,
-                    user,
-                    &payload,
-                    &page,
-                    fired.due,
-                    now,
-                )
-                .await?;
+                    incident: &key,
+                    payload: &payload,
+                    key: &page,
+                    due: fired.due,
+                };
+                let queued = queue(connection, user, about, now, &mut claimed).await?;
                 match queued {
                     Some(user_id) => {
                         paged.push(user.clone());
@@ -247,20 +248,40 @@ async fn step(
         )?;
     }
     statements.execute(connection).await?;
-    Ok(true)
+    Ok(Some(claimed))
 }
 
-/// Queues `payload` to each of `user`'s contact methods, once: the idempotency key is
-/// `<key>-<method id>`. Answers the user's id, none when they have no contact method.
+/// A notification to queue to someone's contact methods.
+pub(super) struct Queued<'a> {
+    pub incident_id: i64,
+    /// The incident's key.
+    pub incident: &'a str,
+    pub payload: &'a serde_json::Value,
+    /// The idempotency key's stem: each contact method's entry adds its id.
+    pub key: &'a str,
+    /// When it is due, before each contact method's own delay.
+    pub due: Timestamp,
+}
+
+/// Queues a notification to each of `user`'s contact methods, once: the idempotency key
+/// is `<key>-<method id>`. Entries due at `now` are claimed at once and added to
+/// `claimed`, for the caller to send. Answers the user's id, none when they have no
+/// contact method.
 pub(super) async fn queue(
     connection: &mut AnyConnection,
-    incident_id: i64,
     user: &str,
-    payload: &serde_json::Value,
-    key: &str,
-    due: Timestamp,
+    queued: Queued<'_>,
     now: Timestamp,
+    claimed: &mut Vec<Notification>,
 ) -> StoreResult<Option<i64>> {
+    let Queued {
+        incident_id,
+        incident,
+        payload,
+        key,
+        due,
+    } = queued;
+    let body = payload.to_string();
     let methods = sqlx::query(
         "SELECT u.id AS user_id, c.id, c.kind, c.address, c.secret, c.delay_seconds \
          FROM users u JOIN contact_methods c ON c.user_id = u.id WHERE u.email = $1 ORDER BY c.id",
@@ -273,25 +294,45 @@ pub(super) async fn queue(
         user_id = Some(method.try_get::<i64, _>("user_id")?);
         let method_id: i64 = method.try_get("id")?;
         let delay = SignedDuration::from_secs(method.try_get("delay_seconds")?);
-        sqlx::query(
+        let kind: String = method.try_get("kind")?;
+        let address: String = method.try_get("address")?;
+        let secret: Option<String> = method.try_get("secret")?;
+        let idempotency_key = format!("{key}-{method_id}");
+        let at_once = due + delay <= now;
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO outbox (incident_id, user_id, contact_method_id, kind, address, secret, \
-             payload, idempotency_key, needs_unacknowledged, due_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (idempotency_key) DO NOTHING",
+             payload, idempotency_key, needs_unacknowledged, due_at, created_at, claimed_until, \
+             attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
         )
         .bind(incident_id)
         .bind(user_id)
         .bind(method_id)
-        .bind(method.try_get::<String, _>("kind")?)
-        .bind(method.try_get::<String, _>("address")?)
-        .bind(method.try_get::<Option<String>, _>("secret")?)
-        .bind(payload.to_string())
-        .bind(format!("{key}-{method_id}"))
+        .bind(&kind)
+        .bind(&address)
+        .bind(&secret)
+        .bind(&body)
+        .bind(&idempotency_key)
         .bind(i64::from(delay > SignedDuration::ZERO))
         .bind(to_db(due + delay))
         .bind(to_db(now))
-        .execute(&mut *connection)
+        .bind(at_once.then(|| to_db(now + CLAIM)))
+        .bind(i64::from(at_once))
+        .fetch_optional(&mut *connection)
         .await?;
+        if let Some(id) = id.filter(|_| at_once) {
+            claimed.push(Notification {
+                id,
+                incident: incident.to_string(),
+                user: Some(user.to_string()),
+                kind,
+                address,
+                secret,
+                payload: body.clone(),
+                idempotency_key,
+                attempt: 1,
+            });
+        }
     }
     Ok(user_id)
 }

@@ -17,7 +17,8 @@ mod engine;
 mod lapse;
 mod outbox;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use jiff::Timestamp;
 use sqlx::AnyConnection;
@@ -31,28 +32,58 @@ pub use outbox::{Attempt, Notification};
 
 /// Wakes the engine when there is new work (an escalation started, an outbox entry is
 /// due at once), so that a page goes out within milliseconds rather than at the next
-/// look.
+/// look. It also carries the notifications a transaction claimed for this process as
+/// it queued them (an incident's first page), so that the engine sends them as soon as
+/// that transaction is committed, with no write of its own in between.
 #[derive(Default, Clone)]
-pub struct Wake(Arc<Notify>);
+pub struct Wake {
+    notify: Arc<Notify>,
+    handed: Arc<Mutex<Vec<(Instant, Notification)>>>,
+}
 
 impl Wake {
     pub fn notify(&self) {
-        self.0.notify_one();
+        self.notify.notify_one();
     }
 
     /// Resolves at the next [`Wake::notify`] (or at once if one came since the last).
     pub async fn notified(&self) {
-        self.0.notified().await;
+        self.notify.notified().await;
+    }
+
+    /// Hands notifications claimed inside a transaction to the engine; it sends those
+    /// the transaction committed ([`Store::take_handed`](crate::Store::take_handed)).
+    pub(crate) fn hand_over(&self, claimed: Vec<Notification>) {
+        if claimed.is_empty() {
+            return;
+        }
+        let at = Instant::now();
+        let mut handed = self.handed.lock().expect("the hand-over lock");
+        handed.extend(claimed.into_iter().map(|n| (at, n)));
+    }
+
+    fn take(&self) -> Vec<(Instant, Notification)> {
+        std::mem::take(&mut *self.handed.lock().expect("the hand-over lock"))
+    }
+
+    fn put_back(&self, waiting: Vec<(Instant, Notification)>) {
+        self.handed
+            .lock()
+            .expect("the hand-over lock")
+            .extend(waiting);
     }
 }
 
 /// Starts the escalation of a new incident if one of its services has an escalation
-/// policy and pages for its priority; answers whether it did.
+/// policy and pages for its priority, and fires its first level in the same
+/// transaction: the pages are claimed for this process and handed to its engine through
+/// `wake`, to be sent once the incident is committed. Answers whether it started one.
 pub(crate) async fn start_escalation(
     connection: &mut AnyConnection,
     incident_id: i64,
     priority: Option<&str>,
     now: Timestamp,
+    wake: &Wake,
 ) -> StoreResult<bool> {
     let Some(priority) = priority else {
         return Ok(false);
@@ -80,5 +111,8 @@ pub(crate) async fn start_escalation(
     .bind(to_db(now))
     .execute(&mut *connection)
     .await?;
+    if let Some(claimed) = engine::step(connection, incident_id, now).await? {
+        wake.hand_over(claimed);
+    }
     Ok(true)
 }

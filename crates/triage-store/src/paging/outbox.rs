@@ -4,6 +4,9 @@
 //! them, and reports each attempt, which goes on the timeline. Failures are retried with
 //! growing waits, then given up.
 
+use std::collections::HashMap;
+use std::time::Duration;
+
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
@@ -17,7 +20,11 @@ use crate::sql::Statements;
 use crate::time::{from_db_opt, to_db};
 
 /// How long a claim holds before another worker may take the entry.
-const CLAIM: SignedDuration = SignedDuration::from_secs(60);
+pub(super) const CLAIM: SignedDuration = SignedDuration::from_secs(60);
+/// How long a notification handed over by a transaction waits to be seen committed
+/// before it is given up (its transaction was rolled back; were it not, the claim
+/// lapses and the entry is taken again).
+const HANDOVER_WAIT: Duration = Duration::from_secs(10);
 /// Attempts before a notification is given up.
 pub const MAX_ATTEMPTS: u32 = 8;
 /// The wait after the first failure; it doubles after each, up to [`LONGEST_WAIT`].
@@ -64,6 +71,44 @@ impl Store {
     ) -> StoreResult<Vec<Notification>> {
         self.write(move |connection| Box::pin(claim(connection, now, limit)))
             .await
+    }
+
+    /// The notifications transactions claimed for this process as they queued them
+    /// ([`Wake`](super::Wake)), those that are committed: a read, no write. Those not
+    /// seen yet wait for the next call, a while.
+    pub async fn take_handed(&self) -> StoreResult<Vec<Notification>> {
+        let handed = self.wake.take();
+        if handed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = handed.iter().map(|(_, n)| n.id.to_string()).collect();
+        // Ids are integers the store made: safe to write into the statement.
+        let sql = format!(
+            "SELECT id, idempotency_key FROM outbox WHERE id IN ({}) \
+             AND delivered_at IS NULL AND dropped_at IS NULL",
+            ids.join(", ")
+        );
+        let committed: HashMap<i64, String> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        let mut ready = Vec::new();
+        let mut waiting = Vec::new();
+        for (at, notification) in handed {
+            let seen = committed
+                .get(&notification.id)
+                .is_some_and(|key| *key == notification.idempotency_key);
+            if seen {
+                if !ready.iter().any(|n: &Notification| n.id == notification.id) {
+                    ready.push(notification);
+                }
+            } else if at.elapsed() < HANDOVER_WAIT {
+                waiting.push((at, notification));
+            }
+        }
+        self.wake.put_back(waiting);
+        Ok(ready)
     }
 
     /// Records how delivering notification `id` went.

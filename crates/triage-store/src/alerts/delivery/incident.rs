@@ -120,7 +120,7 @@ impl Delivery<'_> {
             detected_at: Some(starts_at),
         };
         let store = self.store;
-        let id = insert_incident(connection, &store.options, &new, None, self.now).await?;
+        let id = insert_incident(connection, store, &new, None, self.now).await?;
         let key: String = sqlx::query_scalar("SELECT key FROM incidents WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *connection)
