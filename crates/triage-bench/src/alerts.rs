@@ -35,7 +35,7 @@ const CONFIG: &str =
     "route:\n  receiver: nowhere\n  group_by: [alertname]\nreceivers:\n  - name: nowhere\n";
 
 /// Alertmanager as load is applied to it: its address, no token.
-struct Theirs(Alertmanager);
+pub struct Theirs(pub Alertmanager);
 
 impl Target for Theirs {
     fn url(&self) -> &str {

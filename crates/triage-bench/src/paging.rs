@@ -2,7 +2,7 @@
 //! pages a loopback webhook receiver; the time from the request that opens an incident
 //! (an incident created over the API, or an alert) to the page's arrival is measured,
 //! idle and under alert load, beside a real Alertmanager's own alert-to-webhook time
-//! (`group_wait: 0s`). Then many escalations share one deadline, and the report says how
+//! (`group_wait: 0s`), idle and under the same load. Then many escalations share one deadline, and the report says how
 //! late their next level fired.
 
 use std::collections::HashMap;
@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use triage_testdb::alertmanager::Alertmanager;
 use triage_testdb::receiver::{Received, Receiver};
 
-use crate::load::{Client, closed_loop, fill};
+use crate::alerts::Theirs;
+use crate::load::{Client, Target, closed_loop, fill};
 use crate::server::Server;
 use crate::stats::Stats;
 
@@ -89,14 +90,52 @@ fn measure(
         let at = Instant::now();
         sent.insert(send(n), at);
     }
-    let pages = receiver.wait_at_most(already + count, Duration::from_secs(60));
+    // Pages that are not this run's (a late one from before) do not count towards it.
+    let deadline = Instant::now() + Duration::from_secs(60);
     let mut stats = Stats::default();
-    for page in &pages[already..] {
-        if let Some(at) = sent.get(&named(page)) {
-            stats.record(page.at.duration_since(*at), true);
+    let mut seen = already;
+    while stats.count < count && Instant::now() < deadline {
+        let pages =
+            receiver.wait_at_most(seen + 1, deadline.saturating_duration_since(Instant::now()));
+        for page in &pages[seen..] {
+            if let Some(at) = sent.remove(&named(page)) {
+                stats.record(page.at.duration_since(at), true);
+            }
         }
+        seen = pages.len();
     }
     stats.finish(start.elapsed())
+}
+
+/// Runs `measured` while `workers` post `bodies` (in turn) to `path` on `target` as fast
+/// as it answers; answers the load's own figures and the measurement.
+fn under_load(
+    target: &impl Target,
+    path: &str,
+    bodies: &[String],
+    workers: usize,
+    measured: impl FnOnce() -> Stats,
+) -> (Stats, Stats) {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let load = scope.spawn(|| {
+            let mut total = Stats::default();
+            let began = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                let round = closed_loop(target, workers, Duration::from_secs(1), |c, w, n| {
+                    match c.post_text(path, &bodies[(w + n) % bodies.len()]) {
+                        200 => Ok(()),
+                        s => Err(s),
+                    }
+                });
+                total.merge(round);
+            }
+            total.finish(began.elapsed())
+        });
+        let result = measured();
+        stop.store(true, Ordering::Relaxed);
+        (load.join().expect("the load"), result)
+    })
 }
 
 fn line(name: &str, stats: &Stats) {
@@ -158,66 +197,76 @@ pub fn run(triage: &str, backend: triage_testdb::Backend, settings: &Settings) {
         &measure(&receiver, settings.pages, interval, alert("alert")),
     );
     // Under load: other workers post repeats of a few hundred firing alerts meanwhile.
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let load = scope.spawn(|| {
-            let path = format!("/hooks/webhook/{key}");
-            let stream: Vec<String> = (0..8)
-                .map(|b| {
-                    let alerts: Vec<Value> = (0..64)
-                        .map(|i| {
-                            json!({"key": format!("load-{}", (b * 64 + i) % 300), "group": "load",
-                            "summary": "background", "severity": "warning", "status": "firing"})
-                        })
-                        .collect();
-                    json!({"alerts": alerts}).to_string()
+    let path = format!("/hooks/webhook/{key}");
+    let ours: Vec<String> = (0..8)
+        .map(|b| {
+            let alerts: Vec<Value> = (0..64)
+                .map(|i| {
+                    json!({"key": format!("load-{}", (b * 64 + i) % 300), "group": "load",
+                    "summary": "background", "severity": "warning", "status": "firing"})
                 })
                 .collect();
-            let mut total = Stats::default();
-            let began = Instant::now();
-            while !stop.load(Ordering::Relaxed) {
-                let round = closed_loop(
-                    &server,
-                    settings.workers,
-                    Duration::from_secs(1),
-                    |c, w, n| match c.post_text(&path, &stream[(w + n) % stream.len()]) {
-                        200 => Ok(()),
-                        s => Err(s),
-                    },
-                );
-                total.merge(round);
-            }
-            total.finish(began.elapsed())
-        });
-        let loaded = measure(&receiver, settings.pages, interval, alert("loaded"));
-        stop.store(true, Ordering::Relaxed);
-        let background = load.join().expect("the load");
-        line(
-            &format!(
-                "alert → page (under load: {:.0} alerts/s beside)",
-                background.throughput() * 64.0
-            ),
-            &loaded,
-        );
-    });
-
-    // Alertmanager's own alert-to-webhook time, each alert its own group.
-    let config = format!(
-        "route:\n  receiver: bench\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1m\n\
-         receivers:\n  - name: bench\n    webhook_configs:\n      - url: {}/alertmanager\n        send_resolved: false\n",
-        receiver.url
-    );
-    let alertmanager = Alertmanager::start(&settings.alertmanager, &config);
-    let am = Client::new(&alertmanager.url, "");
-    let theirs = measure(&receiver, settings.pages, interval, |n| {
-        let name = format!("BenchPage{n}");
-        let body = json!([{"labels": {"alertname": name, "severity": "critical"}}]);
-        assert_eq!(am.post_text("/api/v2/alerts", &body.to_string()), 200);
-        name
+            json!({"alerts": alerts}).to_string()
+        })
+        .collect();
+    let (background, loaded) = under_load(&server, &path, &ours, settings.workers, || {
+        measure(&receiver, settings.pages, interval, alert("loaded"))
     });
     line(
+        &format!(
+            "alert → page (under load: {:.0} alerts/s beside)",
+            background.throughput() * 64.0
+        ),
+        &loaded,
+    );
+
+    // Alertmanager's own alert-to-webhook time, each alert its own group; the load's
+    // alerts go to a receiver that sends nowhere.
+    let config = format!(
+        "route:\n  receiver: bench\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1m\n\
+         \x20 routes:\n    - matchers: ['alertname=\"Load\"']\n      receiver: nowhere\n\
+         receivers:\n  - name: nowhere\n  - name: bench\n    webhook_configs:\n      - url: {}/alertmanager\n        send_resolved: false\n",
+        receiver.url
+    );
+    let alertmanager = Theirs(Alertmanager::start(&settings.alertmanager, &config));
+    let am = Client::new(&alertmanager.0.url, "");
+    let page = |tag: &'static str| {
+        let am = &am;
+        move |n: usize| {
+            let name = format!("BenchPage{tag}{n}");
+            let body = json!([{"labels": {"alertname": name, "severity": "critical"}}]);
+            assert_eq!(am.post_text("/api/v2/alerts", &body.to_string()), 200);
+            name
+        }
+    };
+    line(
         "Alertmanager: alert → webhook (idle, group_wait 0s)",
+        &measure(&receiver, settings.pages, interval, page("Idle")),
+    );
+    let theirs: Vec<String> = (0..8)
+        .map(|b| {
+            let alerts: Vec<Value> = (0..64)
+                .map(|i| {
+                    json!({"labels": {"alertname": "Load", "instance": format!("load-{}", (b * 64 + i) % 300),
+                    "severity": "warning"}, "annotations": {"summary": "background"}})
+                })
+                .collect();
+            Value::Array(alerts).to_string()
+        })
+        .collect();
+    let (background, loaded) = under_load(
+        &alertmanager,
+        "/api/v2/alerts",
         &theirs,
+        settings.workers,
+        || measure(&receiver, settings.pages, interval, page("Loaded")),
+    );
+    line(
+        &format!(
+            "Alertmanager: alert → webhook (under load: {:.0} alerts/s beside)",
+            background.throughput() * 64.0
+        ),
+        &loaded,
     );
 
     // Many escalations at once: how late does each one's next level fire?
