@@ -122,11 +122,11 @@ fn under_load(
             let mut total = Stats::default();
             let began = Instant::now();
             while !stop.load(Ordering::Relaxed) {
-                let round = closed_loop(target, workers, Duration::from_secs(1), |c, w, n| {
-                    match c.post_text(path, &bodies[(w + n) % bodies.len()]) {
-                        200 => Ok(()),
-                        s => Err(s),
-                    }
+                let round = closed_loop(target, workers, Duration::from_secs(1), |c, w, n| match c
+                    .post_text(path, &bodies[(w + n) % bodies.len()])
+                {
+                    200 => Ok(()),
+                    s => Err(s),
                 });
                 total.merge(round);
             }
