@@ -8,6 +8,7 @@
 //! `TRIAGE_REQUIRE_POSTGRES=1` (set by `.ci/run`), which makes them fail instead.
 
 pub mod alertmanager;
+pub mod inbox;
 pub mod receiver;
 pub mod smtp;
 

@@ -4,7 +4,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Condvar, Mutex};
+
+use crate::inbox::Inbox;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One request as received.
@@ -19,8 +21,7 @@ pub struct Received {
 
 #[derive(Default)]
 struct Shared {
-    received: Mutex<Vec<Received>>,
-    arrived: Condvar,
+    received: Inbox<Received>,
     statuses: Mutex<VecDeque<u16>>,
 }
 
@@ -59,18 +60,9 @@ impl Receiver {
 
     /// Waits at most `longest` until `count` requests have come; answers them all.
     pub fn wait_at_most(&self, count: usize, longest: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + longest;
-        let mut received = self.shared.received.lock().unwrap();
-        while received.len() < count {
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "expected {count} requests, got {}: {received:?}",
-                received.len()
-            );
-            received = self.shared.arrived.wait_timeout(received, left).unwrap().0;
-        }
-        received.clone()
+        self.shared
+            .received
+            .wait_at_most(count, longest, "requests")
     }
 }
 
@@ -105,16 +97,12 @@ fn serve(stream: std::net::TcpStream, shared: &Shared) -> std::io::Result<()> {
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
         let status = shared.statuses.lock().unwrap().pop_front().unwrap_or(200);
-        {
-            let mut received = shared.received.lock().unwrap();
-            received.push(Received {
-                at: Instant::now(),
-                path,
-                headers,
-                body: String::from_utf8_lossy(&body).to_string(),
-            });
-            shared.arrived.notify_all();
-        }
+        shared.received.push(Received {
+            at: Instant::now(),
+            path,
+            headers,
+            body: String::from_utf8_lossy(&body).to_string(),
+        });
         let mut writer = &stream;
         write!(
             writer,

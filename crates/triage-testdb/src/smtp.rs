@@ -5,8 +5,10 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::inbox::Inbox;
 
 /// One message as accepted.
 #[derive(Debug, Clone)]
@@ -71,55 +73,39 @@ fn decode_quoted_printable(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[derive(Default)]
-struct Shared {
-    mails: Mutex<Vec<Mail>>,
-    arrived: Condvar,
-}
-
 pub struct SmtpSink {
     /// `smtp://127.0.0.1:<port>`, as `triage serve --smtp-url` takes it.
     pub url: String,
-    shared: Arc<Shared>,
+    mails: Arc<Inbox<Mail>>,
 }
 
 impl SmtpSink {
     pub fn start() -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("smtp://{}", listener.local_addr().unwrap());
-        let shared = Arc::new(Shared::default());
-        let mine = shared.clone();
+        let mails = Arc::new(Inbox::default());
+        let mine = mails.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let shared = mine.clone();
+                let mails = mine.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(stream, &shared);
+                    let _ = serve(stream, &mails);
                 });
             }
         });
-        SmtpSink { url, shared }
+        SmtpSink { url, mails }
     }
 
     /// Waits (at most 20 s) until `count` messages have come; answers them all.
     pub fn wait_for(&self, count: usize) -> Vec<Mail> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut mails = self.shared.mails.lock().unwrap();
-        while mails.len() < count {
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "expected {count} e-mails, got {}: {mails:?}",
-                mails.len()
-            );
-            mails = self.shared.arrived.wait_timeout(mails, left).unwrap().0;
-        }
-        mails.clone()
+        self.mails
+            .wait_at_most(count, Duration::from_secs(20), "e-mails")
     }
 
     /// The messages accepted so far.
     pub fn mails(&self) -> Vec<Mail> {
-        self.shared.mails.lock().unwrap().clone()
+        self.mails.all()
     }
 }
 
@@ -132,7 +118,7 @@ fn path(argument: &str) -> String {
     argument[start..end].to_string()
 }
 
-fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+fn serve(stream: TcpStream, mails: &Inbox<Mail>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = &stream;
     let mut reply = |text: &str| -> std::io::Result<()> {
@@ -175,15 +161,11 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                     }
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                 }
-                {
-                    let mut mails = shared.mails.lock().unwrap();
-                    mails.push(Mail {
-                        from: std::mem::take(&mut from),
-                        to: std::mem::take(&mut to),
-                        data,
-                    });
-                    shared.arrived.notify_all();
-                }
+                mails.push(Mail {
+                    from: std::mem::take(&mut from),
+                    to: std::mem::take(&mut to),
+                    data,
+                });
                 reply("250 OK queued")?;
             }
             "RSET" => {

@@ -48,6 +48,30 @@ pub fn refused_status(error: &StoreError) -> Option<StatusCode> {
     })
 }
 
+/// What a form's post answers: a redirect to `to` when `result` is done; when it was
+/// refused, the form's page again, made by `again` with the reason, under the refusal's
+/// status, so the person can fix what they sent.
+pub async fn form_answer<F, Fut>(
+    result: Result<(), StoreError>,
+    to: &str,
+    again: F,
+) -> Result<Response, PageError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<String, PageError>>,
+{
+    match result {
+        Ok(()) => Ok(Redirect::to(to).into_response()),
+        Err(error) => {
+            let Some(status) = refused_status(&error) else {
+                return Err(error.into());
+            };
+            let body = again(error.to_string()).await?;
+            Ok((status, Html(body)).into_response())
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {

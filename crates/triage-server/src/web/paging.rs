@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use serde::Deserialize;
 use triage_core::role::Role;
 use triage_store::{
@@ -13,7 +13,7 @@ use triage_store::{
     StoreError,
 };
 
-use super::error::{PageError, refused_status};
+use super::error::{PageError, form_answer};
 use super::session::{Nav, SignedIn};
 use crate::AppState;
 
@@ -103,16 +103,10 @@ async fn finish(
     signed_in: &SignedIn,
     result: Result<(), StoreError>,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/contact-methods").into_response()),
-        Err(error) => {
-            let Some(status) = refused_status(&error) else {
-                return Err(error.into());
-            };
-            let body = render_contacts(state, signed_in, Some(error.to_string())).await?;
-            Ok((status, Html(body)).into_response())
-        }
-    }
+    form_answer(result, "/contact-methods", |error| {
+        render_contacts(state, signed_in, Some(error))
+    })
+    .await
 }
 
 /// Levels the console's form offers.
@@ -260,14 +254,8 @@ async fn finish_policies(
     signed_in: &SignedIn,
     result: Result<(), StoreError>,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/escalation-policies").into_response()),
-        Err(error) => {
-            let Some(status) = refused_status(&error) else {
-                return Err(error.into());
-            };
-            let body = render_policies(state, signed_in, Some(error.to_string())).await?;
-            Ok((status, Html(body)).into_response())
-        }
-    }
+    form_answer(result, "/escalation-policies", |error| {
+        render_policies(state, signed_in, Some(error))
+    })
+    .await
 }

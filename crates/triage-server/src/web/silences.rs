@@ -4,13 +4,13 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use serde::Deserialize;
 use triage_core::duration::parse_duration;
 use triage_core::role::Role;
 use triage_store::{NewSilence, Silence, StoreError};
 
-use super::error::{PageError, refused_status};
+use super::error::{PageError, form_answer};
 use super::session::{Nav, SignedIn};
 use super::view::Time;
 use crate::AppState;
@@ -146,14 +146,8 @@ async fn finish(
     signed_in: &SignedIn,
     result: Result<(), StoreError>,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/silences").into_response()),
-        Err(error) => {
-            let Some(status) = refused_status(&error) else {
-                return Err(error.into());
-            };
-            let body = render(state, signed_in, Some(error.to_string())).await?;
-            Ok((status, Html(body)).into_response())
-        }
-    }
+    form_answer(result, "/silences", |error| {
+        render(state, signed_in, Some(error))
+    })
+    .await
 }
