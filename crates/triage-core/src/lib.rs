@@ -11,6 +11,7 @@ pub mod duration;
 pub mod email;
 pub mod escalation;
 pub mod incident;
+pub mod jql;
 pub mod link;
 pub mod oncall;
 pub mod priority;

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use triage_core::clock::Clock;
 use triage_store::{Store, StoreError, StoreOptions};
 
-use crate::{AppState, Outbound};
+use crate::{AppState, JiraDeployment, Outbound};
 
 pub struct BackgroundServer {
     address: SocketAddr,
@@ -26,16 +26,24 @@ impl BackgroundServer {
         options: StoreOptions,
         clock: Arc<dyn Clock>,
     ) -> Result<BackgroundServer, StoreError> {
-        Self::start_with(db, options, clock, Outbound::default())
+        Self::start_with(
+            db,
+            options,
+            clock,
+            Outbound::default(),
+            JiraDeployment::default(),
+        )
     }
 
     /// [`BackgroundServer::start`], sending notifications as `outbound` says (its
-    /// public address is the server's own unless set).
+    /// public address is the server's own unless set), its Jira-compatible API answering
+    /// as `jira` says.
     pub fn start_with(
         db: &str,
         options: StoreOptions,
         clock: Arc<dyn Clock>,
         mut outbound: Outbound,
+        jira: JiraDeployment,
     ) -> Result<BackgroundServer, StoreError> {
         let (ready_sender, ready) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -62,7 +70,9 @@ impl BackgroundServer {
                 outbound
                     .public_url
                     .get_or_insert_with(|| format!("http://{address}"));
-                let state = AppState::new(store.clone(), clock).with_outbound(outbound);
+                let state = AppState::new(store.clone(), clock)
+                    .with_outbound(outbound)
+                    .with_jira(jira);
                 let shutdown = async move {
                     let _ = stopped.await;
                 };

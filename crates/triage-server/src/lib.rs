@@ -1,5 +1,5 @@
 //! Triage's HTTP server: the JSON API under `/api/v1` (with its OpenAPI document), the
-//! health route, and the web console ([`web`]).
+//! Jira-compatible API under `/rest/api`, the health route, and the web console ([`web`]).
 //!
 //! The server is thin: handlers parse input into domain values, call the store, and turn
 //! results and errors into HTTP in one place ([`error`]). Authorization lives in the
@@ -15,12 +15,14 @@ pub mod clock;
 pub mod error;
 mod extract;
 mod intake;
+mod jira;
 mod listing;
 pub mod metrics;
 mod paging;
 mod signing;
 pub mod web;
 
+pub use jira::Deployment as JiraDeployment;
 pub use paging::{Mail, Outbound};
 
 use std::future::Future;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// How notifications leave the server: its public address, its SMTP relay.
     pub outbound: Arc<Outbound>,
+    /// How the Jira-compatible API names users (and what `serverInfo` says).
+    pub jira: JiraDeployment,
     /// The key acknowledge links are signed with.
     links: ack_link::LinkKey,
     /// Becomes `true` when the server starts shutting down, so that endless responses
@@ -56,6 +60,7 @@ impl AppState {
             clock,
             metrics: Arc::default(),
             outbound: Arc::default(),
+            jira: JiraDeployment::default(),
             links: ack_link::LinkKey::default(),
             closing: Arc::new(watch::Sender::new(false)),
         }
@@ -65,6 +70,14 @@ impl AppState {
     pub fn with_outbound(self, outbound: Outbound) -> Self {
         Self {
             outbound: Arc::new(outbound),
+            ..self
+        }
+    }
+
+    /// The same state, its Jira-compatible API answering as `deployment` does.
+    pub fn with_jira(self, deployment: JiraDeployment) -> Self {
+        Self {
+            jira: deployment,
             ..self
         }
     }
@@ -89,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(web::router())
         .merge(intake::router())
+        .merge(jira::router())
         .merge(calendar::router())
         .merge(ack_link::router())
         .merge(metrics::router())

@@ -47,8 +47,8 @@ pub use escalation::{EscalationPolicy, NewPolicy, PolicyLevel, PolicyTarget};
 pub use feeds::{FeedOf, NewFeed};
 pub use gauges::Gauges;
 pub use incidents::{
-    AssigneeFilter, AvailableTransition, IncidentChanges, IncidentFilter, ListRequest, MAX_PAGE,
-    NewIncident, SortField, SortOrder, TransitionInput, incident_mark,
+    AssigneeFilter, AvailableTransition, IncidentChanges, IncidentFilter, JqlContext, JqlPage,
+    ListRequest, MAX_PAGE, NewIncident, SortField, SortOrder, TransitionInput, incident_mark,
 };
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,

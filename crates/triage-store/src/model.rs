@@ -18,6 +18,8 @@ pub struct UserRef {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
+    /// The row id: stable, never reused; what Jira clients call the issue id.
+    pub id: i64,
     pub key: String,
     pub summary: String,
     pub description: String,
@@ -59,6 +61,7 @@ pub struct IncidentLink {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkedIncident {
+    pub id: i64,
     pub key: String,
     pub summary: String,
     pub status: String,

@@ -279,7 +279,7 @@ pub(crate) fn text_condition(
 }
 
 /// `text` as a LIKE pattern that matches it literally (with `ESCAPE '\'`).
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use triage_core::clock::{Clock, ManualClock};
 use triage_server::background::BackgroundServer;
-use triage_server::{Mail, Outbound};
+use triage_server::{JiraDeployment, Mail, Outbound};
 use triage_store::{Store, StoreOptions};
 use triage_testdb::{Backend, TestDb};
 
@@ -24,6 +24,8 @@ pub struct TestApp {
     agent: ureq::Agent,
     /// The SMTP relay the server sends e-mail through, if any.
     smtp: Option<String>,
+    /// How its Jira-compatible API names users.
+    jira: JiraDeployment,
 }
 
 /// A status code and the parsed JSON body (`Null` when empty).
@@ -46,7 +48,16 @@ impl TestApp {
         Self::spawn_with_smtp(backend, Some(smtp.to_string()))
     }
 
+    /// A server whose Jira-compatible API answers as a Jira of this deployment.
+    pub fn spawn_jira(backend: Backend, jira: JiraDeployment) -> TestApp {
+        Self::spawn_with(backend, None, jira)
+    }
+
     fn spawn_with_smtp(backend: Backend, smtp: Option<String>) -> TestApp {
+        Self::spawn_with(backend, smtp, JiraDeployment::default())
+    }
+
+    fn spawn_with(backend: Backend, smtp: Option<String>, jira: JiraDeployment) -> TestApp {
         let db = TestDb::new(backend);
         let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
         let admin = runtime().block_on(async {
@@ -70,6 +81,7 @@ impl TestApp {
             admin,
             agent,
             smtp,
+            jira,
         };
         app.start();
         app
@@ -85,8 +97,14 @@ impl TestApp {
                 .map(|url| Mail::new(url, "Triage <triage@example.com>").unwrap()),
         };
         self.server = Some(
-            BackgroundServer::start_with(&self.db.db, StoreOptions::default(), clock, outbound)
-                .unwrap(),
+            BackgroundServer::start_with(
+                &self.db.db,
+                StoreOptions::default(),
+                clock,
+                outbound,
+                self.jira,
+            )
+            .unwrap(),
         );
     }
 

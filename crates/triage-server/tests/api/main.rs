@@ -8,6 +8,7 @@ mod browser;
 mod console_schedules;
 mod console_services;
 mod harness;
+mod jira;
 mod listing;
 mod notifications;
 mod oncall;

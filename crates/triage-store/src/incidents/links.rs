@@ -88,6 +88,17 @@ impl Store {
         .await
     }
 
+    /// The key of the incident link `link_id` starts from (its source).
+    pub async fn link_source(&self, link_id: i64) -> StoreResult<String> {
+        sqlx::query_scalar(
+            "SELECT s.key FROM links l JOIN incidents s ON s.id = l.source_id WHERE l.id = $1",
+        )
+        .bind(link_id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no link {link_id}")))
+    }
+
     /// Removes link `link_id`, which must involve `key`.
     pub async fn unlink_incidents(
         &self,

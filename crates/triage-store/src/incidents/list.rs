@@ -106,13 +106,13 @@ impl Default for ListRequest {
 
 /// Collects WHERE clauses and their parameters, numbering placeholders as it goes.
 #[derive(Default)]
-struct Conditions {
+pub(crate) struct Conditions {
     clauses: Vec<String>,
-    params: Vec<Value>,
+    pub(crate) params: Vec<Value>,
 }
 
 impl Conditions {
-    fn param(&mut self, value: Value) -> String {
+    pub(crate) fn param(&mut self, value: Value) -> String {
         self.params.push(value);
         format!("${}", self.params.len())
     }

@@ -41,6 +41,14 @@ impl Store {
 }
 
 /// The row id of the incident with this key.
+impl Store {
+    /// The incident with this row id (a Jira client's issue id).
+    pub async fn incident_by_id(&self, id: i64) -> StoreResult<Incident> {
+        let mut connection = self.read.acquire().await?;
+        load_incident(&mut connection, id).await
+    }
+}
+
 pub(crate) async fn incident_id(connection: &mut AnyConnection, key: &str) -> StoreResult<i64> {
     sqlx::query_scalar("SELECT id FROM incidents WHERE key = $1")
         .bind(normalize_key(key))
@@ -135,6 +143,7 @@ pub(crate) async fn load_incidents(
         let id: i64 = row.try_get("id")?;
         let source: String = row.try_get("detection_source")?;
         let incident = Incident {
+            id,
             key: row.try_get("key")?,
             summary: row.try_get("summary")?,
             description: row.try_get("description")?,
@@ -209,11 +218,11 @@ async fn links_by_incident(
     let list = placeholders(1, ids.len());
     // Each link once from each side that is in `ids`: `here` is the side we show it on.
     let sql = format!(
-        "SELECT l.id, l.link_type, l.source_id AS here, 'outward' AS direction, o.key, o.summary, \
+        "SELECT l.id, l.link_type, l.source_id AS here, 'outward' AS direction, o.id AS other, o.key, o.summary, \
          o.status, o.status_category, o.priority FROM links l JOIN incidents o ON o.id = l.target_id \
          WHERE l.source_id IN ({list}) \
          UNION ALL \
-         SELECT l.id, l.link_type, l.target_id AS here, 'inward' AS direction, o.key, o.summary, \
+         SELECT l.id, l.link_type, l.target_id AS here, 'inward' AS direction, o.id, o.key, o.summary, \
          o.status, o.status_category, o.priority FROM links l JOIN incidents o ON o.id = l.source_id \
          WHERE l.target_id IN ({list}) ORDER BY 1"
     );
@@ -239,6 +248,7 @@ async fn links_by_incident(
                 direction,
                 relation: link_type.phrase(direction).to_string(),
                 incident: LinkedIncident {
+                    id: row.try_get("other")?,
                     key: row.try_get("key")?,
                     summary: row.try_get("summary")?,
                     status: row.try_get("status")?,

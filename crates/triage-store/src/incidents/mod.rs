@@ -5,6 +5,7 @@
 mod change;
 mod comments;
 mod create;
+mod jql;
 mod links;
 mod list;
 mod load;
@@ -16,6 +17,7 @@ use triage_core::incident::DetectionSource;
 use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
 
+pub use jql::{JqlContext, JqlPage};
 pub use list::{AssigneeFilter, IncidentFilter, ListRequest, MAX_PAGE, SortField, SortOrder};
 pub use transition::AvailableTransition;
 
@@ -42,7 +44,7 @@ pub struct NewIncident {
 }
 
 /// Field changes; `None` leaves a field alone, `Some(None)` clears it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncidentChanges {
     pub summary: Option<String>,
     pub description: Option<String>,

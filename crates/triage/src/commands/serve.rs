@@ -10,7 +10,7 @@ use triage_core::clock::Clock;
 use triage_core::sla::ResponseTimes;
 use triage_core::workflow::Workflow;
 use triage_server::clock::SystemClock;
-use triage_server::{AppState, Mail, Outbound};
+use triage_server::{AppState, JiraDeployment, Mail, Outbound};
 use triage_store::{Store, StoreOptions, redact_password};
 
 use super::demo;
@@ -55,6 +55,11 @@ pub struct ServeArgs {
         default_value = "Triage <triage@localhost>"
     )]
     mail_from: String,
+    /// How the Jira-compatible API (/rest/api/2, /3) names users: `server` (a `name`,
+    /// the e-mail) or `cloud` (an `accountId`); `serverInfo` reports it as its
+    /// deploymentType, which is how Jira clients choose their requests.
+    #[arg(long, env = "TRIAGE_JIRA_DEPLOYMENT", default_value = "server")]
+    jira_deployment: String,
     /// On an empty database, create admin@example.com (printing its token) and a few
     /// sample incidents.
     #[arg(long)]
@@ -90,6 +95,7 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
     };
     let response_times = ResponseTimes::with(args.response_times.iter().map(String::as_str))
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    let jira = JiraDeployment::parse(&args.jira_deployment).map_err(CliError::Usage)?;
     block_on(async move {
         let mail = args
             .smtp_url
@@ -152,7 +158,9 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
             public_url: Some(args.public_url.clone().unwrap_or(url)),
             mail,
         };
-        let state = AppState::new(store.clone(), clock).with_outbound(outbound);
+        let state = AppState::new(store.clone(), clock)
+            .with_outbound(outbound)
+            .with_jira(jira);
         triage_server::serve(listener, state, shutdown_signal())
             .await
             .map_err(|e| CliError::Failed(format!("server failed: {e}")))?;
