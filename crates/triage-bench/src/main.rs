@@ -9,6 +9,7 @@
 
 mod alerts;
 mod console;
+mod jira;
 mod load;
 mod paging;
 mod server;
@@ -77,6 +78,10 @@ struct Args {
     /// Their level-1 wait in seconds.
     #[arg(long, default_value_t = 30)]
     escalation_delay: u64,
+    /// Measure the Jira-compatible API beside /api/v1 instead, over `--incidents`
+    /// incidents.
+    #[arg(long)]
+    jira: bool,
 }
 
 fn main() {
@@ -124,6 +129,15 @@ fn main() {
         "/api/v1/users",
         json!({ "email": "oncall@example.com", "role": "responder", "groups": ["sre"] }),
     );
+    if args.jira {
+        println!("# triage-bench --jira ({backend:?})");
+        let seed = load::fill(&server, args.workers, args.incidents, |client, n| {
+            client.create(&incident_body(n))
+        });
+        assert_eq!(seed.errors, 0, "seeding incidents");
+        jira::run(&server, args.incidents, args.list_samples);
+        return;
+    }
     let run = Duration::from_secs(args.seconds);
 
     println!("# triage-bench\n");

@@ -30,9 +30,28 @@ fn health_needs_no_token_but_the_api_does(backend: Backend) {
         "/api/v1/incidents",
         None,
         None,
+        &[("Authorization", "Token abc")],
+    );
+    assert_error(
+        &answer,
+        401,
+        "unauthorized",
+        "must be 'Bearer <token>' or 'Basic <base64 of email:token>'",
+    );
+    // Basic `email:token`, as Jira clients send it: the token decides.
+    let answer = app.raw(
+        "GET",
+        "/api/v1/incidents",
+        None,
+        None,
         &[("Authorization", "Basic YWRtaW46eA==")],
     );
-    assert_error(&answer, 401, "unauthorized", "must be 'Bearer <token>'");
+    assert_error(
+        &answer,
+        401,
+        "unauthorized",
+        "the token is unknown or revoked",
+    );
     let answer = app.get(&app.admin, "/api/v1/nothing-here");
     assert_error(&answer, 404, "not_found", "no such route");
     let answer = app.delete(&app.admin, "/api/v1/incidents");

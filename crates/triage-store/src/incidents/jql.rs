@@ -539,8 +539,8 @@ impl Translation<'_> {
                     Field::Resolved => "i.resolved_at".to_string(),
                     Field::Key | Field::Project | Field::IssueType => "i.number".to_string(),
                     // More urgent sorts higher, so DESC puts Critical first.
-                    Field::Priority => "(5 - COALESCE(i.priority, 5))".to_string(),
-                    Field::Severity => "(5 - COALESCE(i.severity, 5))".to_string(),
+                    Field::Priority => "(5 - i.priority)".to_string(),
+                    Field::Severity => "(5 - i.severity)".to_string(),
                     Field::Summary => "lower(i.summary)".to_string(),
                     Field::Resolution => "i.resolution".to_string(),
                     Field::Assignee => {
