@@ -533,14 +533,17 @@ impl Translation<'_> {
             .order_by
             .iter()
             .map(|sort| {
+                let urgent_first = match sort.direction {
+                    Some(Direction::Ascending) => false,
+                    Some(Direction::Descending) | None => true,
+                };
                 let expression = match sort.field {
+                    Field::Priority => return Ok(urgency_order("i.priority", urgent_first)),
+                    Field::Severity => return Ok(urgency_order("i.severity", urgent_first)),
                     Field::Created => "i.created_at".to_string(),
                     Field::Updated => "i.updated_at".to_string(),
                     Field::Resolved => "i.resolved_at".to_string(),
                     Field::Key | Field::Project | Field::IssueType => "i.number".to_string(),
-                    // More urgent sorts higher, so DESC puts Critical first.
-                    Field::Priority => "(5 - i.priority)".to_string(),
-                    Field::Severity => "(5 - i.severity)".to_string(),
                     Field::Summary => "lower(i.summary)".to_string(),
                     Field::Resolution => "i.resolution".to_string(),
                     Field::Assignee => {
@@ -562,7 +565,11 @@ impl Translation<'_> {
                         "(CASE i.status_category WHEN 'To Do' THEN 0 WHEN 'In Progress' THEN 1 ELSE 2 END)"
                             .to_string()
                     }
-                    Field::Labels | Field::Component | Field::Description | Field::Comment | Field::Text => {
+                    Field::Labels
+                    | Field::Component
+                    | Field::Description
+                    | Field::Comment
+                    | Field::Text => {
                         return Err(StoreError::Invalid(format!(
                             "Field '{}' does not support sorting.",
                             sort.field.as_str()
@@ -570,10 +577,8 @@ impl Translation<'_> {
                     }
                 };
                 let direction = match sort.direction {
-                    Some(Direction::Ascending) => "ASC",
                     Some(Direction::Descending) => "DESC",
-                    None if sort.field == Field::Priority || sort.field == Field::Severity => "DESC",
-                    None => "ASC",
+                    Some(Direction::Ascending) | None => "ASC",
                 };
                 // Empty values last either way, as Jira shows them.
                 Ok(format!("({expression}) IS NULL, {expression} {direction}"))
@@ -581,6 +586,16 @@ impl Translation<'_> {
             .collect::<StoreResult<_>>()?;
         parts.push("i.id ASC".to_string());
         Ok(parts.join(", "))
+    }
+}
+
+/// Priority or severity order: most urgent first is the rank ascending with empty ones
+/// last, the very expression the incident indexes are ordered by.
+fn urgency_order(column: &str, urgent_first: bool) -> String {
+    if urgent_first {
+        format!("COALESCE({column}, 5) ASC")
+    } else {
+        format!("({column} IS NULL), {column} DESC")
     }
 }
 
