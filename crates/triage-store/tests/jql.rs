@@ -116,10 +116,11 @@ impl Fixture {
         };
         let page = self
             .store
-            .search_jql(&query, &context, 0, 100)
+            .search_jql(&query, &context, 0, 100, true)
             .await
             .unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert_eq!(page.total as usize, page.incidents.len(), "{text}");
+        assert_eq!(page.total, Some(page.incidents.len() as i64), "{text}");
+        assert!(!page.more, "{text}");
         page.incidents.into_iter().map(|i| i.key).collect()
     }
 
@@ -129,7 +130,7 @@ impl Fixture {
             user: self.admin.email.clone(),
             now: start(),
         };
-        match self.store.search_jql(&query, &context, 0, 10).await {
+        match self.store.search_jql(&query, &context, 0, 10, false).await {
             Ok(_) => panic!("{text} was accepted"),
             Err(e) => e.to_string(),
         }
@@ -238,10 +239,25 @@ async fn pages_and_unknown_values(backend: Backend) {
         user: f.admin.email.clone(),
         now: start(),
     };
-    let page = f.store.search_jql(&query, &context, 1, 2).await.unwrap();
-    assert_eq!(page.total, 4);
+    let page = f
+        .store
+        .search_jql(&query, &context, 1, 2, true)
+        .await
+        .unwrap();
+    assert_eq!(page.total, Some(4));
+    assert!(page.more);
     let keys: Vec<&str> = page.incidents.iter().map(|i| i.key.as_str()).collect();
     assert_eq!(keys, ["INC-2", "INC-3"]);
+    // Uncounted, as Cloud's search/jql asks: the last page knows it is the last.
+    let page = f
+        .store
+        .search_jql(&query, &context, 2, 2, false)
+        .await
+        .unwrap();
+    assert_eq!(page.total, None);
+    assert!(!page.more);
+    let keys: Vec<&str> = page.incidents.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, ["INC-3", "INC-4"]);
 
     assert_eq!(
         f.error("status = Nope").await,

@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use triage_core::jql::{self, Clause, Field, Operand, Value as JqlValue};
-use triage_store::{Actor, JqlContext, User};
+use triage_store::{Actor, JqlContext, JqlPage, User};
 
 use crate::AppState;
 use crate::auth::Viewer;
@@ -137,13 +137,14 @@ async fn jql_post(
     cloud_page(&state, &site, &actor, request).await
 }
 
-/// One page of issues and the total that match.
+/// One page of issues, whether more follow, and (when `count`) the total that match.
 async fn run(
     state: &AppState,
     site: &Site,
     actor: &Actor,
     request: &Request,
-) -> JiraResult<(Vec<Value>, i64, u32)> {
+    count: bool,
+) -> JiraResult<(Vec<Value>, JqlPage, u32)> {
     let mut query = jql::parse(&request.jql).map_err(|e| JiraError::bad(e.to_string()))?;
     if let Some(clause) = &mut query.clause {
         let all = state.store.users().await?;
@@ -156,14 +157,14 @@ async fn run(
     };
     let page = state
         .store
-        .search_jql(&query, &context, request.start_at, max)
+        .search_jql(&query, &context, request.start_at, max, count)
         .await?;
     let wanted = FieldSet::parse(&request.fields, false);
     let mut issues = Vec::with_capacity(page.incidents.len());
     for incident in &page.incidents {
         issues.push(issue_json(state, site, actor, incident, &wanted, &request.expand).await?);
     }
-    Ok((issues, page.total, max))
+    Ok((issues, page, max))
 }
 
 async fn server_page(
@@ -172,12 +173,12 @@ async fn server_page(
     actor: &Actor,
     request: Request,
 ) -> JiraResult<Json<Value>> {
-    let (issues, total, max) = run(state, site, actor, &request).await?;
+    let (issues, page, max) = run(state, site, actor, &request, true).await?;
     Ok(Json(json!({
         "expand": "schema,names",
         "startAt": request.start_at,
         "maxResults": max,
-        "total": total,
+        "total": page.total,
         "issues": issues,
     })))
 }
@@ -188,13 +189,14 @@ async fn cloud_page(
     actor: &Actor,
     request: Request,
 ) -> JiraResult<Json<Value>> {
-    let (issues, total, _) = run(state, site, actor, &request).await?;
-    let next = i64::from(request.start_at) + issues.len() as i64;
-    let mut page = json!({ "issues": issues, "isLast": next >= total });
-    if next < total {
-        page["nextPageToken"] = json!(next.to_string());
+    // Cloud's enhanced search answers no total, so none is counted.
+    let (issues, page, _) = run(state, site, actor, &request, false).await?;
+    let next = u64::from(request.start_at) + issues.len() as u64;
+    let mut answer = json!({ "issues": issues, "isLast": !page.more });
+    if page.more {
+        answer["nextPageToken"] = json!(next.to_string());
     }
-    Ok(Json(page))
+    Ok(Json(answer))
 }
 
 /// Assignee and reporter values become e-mails; an unknown person is Jira's error.

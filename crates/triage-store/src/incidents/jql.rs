@@ -10,7 +10,7 @@ use triage_core::{Priority, Severity};
 use crate::db::{Backend, Store};
 use crate::error::{StoreError, StoreResult};
 use crate::model::Incident;
-use crate::search::{Strategy, escape_like, text_condition};
+use crate::search::{counting_strategy, escape_like, text_condition};
 use crate::sql::{Value as Param, bind_all};
 use crate::time::to_db;
 
@@ -25,19 +25,23 @@ pub struct JqlContext {
     pub now: Timestamp,
 }
 
-/// One page of a search, and how many incidents match in all.
+/// One page of a search, whether more follow, and how many match in all (when counted).
 pub struct JqlPage {
     pub incidents: Vec<Incident>,
-    pub total: i64,
+    pub more: bool,
+    pub total: Option<i64>,
 }
 
 impl Store {
+    /// A page of `max_results` incidents from `start_at`; `count` also counts every
+    /// match (Jira's `total`), which costs a pass over all of them.
     pub async fn search_jql(
         &self,
         query: &Query,
         context: &JqlContext,
         start_at: u32,
         max_results: u32,
+        count: bool,
     ) -> StoreResult<JqlPage> {
         let mut translation = Translation {
             store: self,
@@ -51,29 +55,38 @@ impl Store {
         let order = translation.order(query)?;
         let mut params = translation.conditions.params;
         let mut connection = self.read.acquire().await?;
-        let count_sql = format!("SELECT COUNT(*) FROM incidents i {where_clause}");
-        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), params.clone())
-            .persistent(false)
-            .fetch_one(&mut *connection)
-            .await?
-            .try_get(0)?;
+        let total = if count {
+            let count_sql = format!("SELECT COUNT(*) FROM incidents i {where_clause}");
+            let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), params.clone())
+                .persistent(false)
+                .fetch_one(&mut *connection)
+                .await?
+                .try_get(0)?;
+            Some(total)
+        } else {
+            None
+        };
         let limit = format!("${}", params.len() + 1);
         let offset = format!("${}", params.len() + 2);
-        params.push(Param::from(i64::from(max_results)));
+        // One more than asked, to know whether another page follows.
+        params.push(Param::from(i64::from(max_results) + 1));
         params.push(Param::from(i64::from(start_at)));
         let sql = format!(
             "SELECT i.id FROM incidents i {where_clause} ORDER BY {order} \
              LIMIT {limit} OFFSET {offset}"
         );
-        let ids: Vec<i64> = bind_all(sqlx::query(AssertSqlSafe(sql)), params)
+        let mut ids: Vec<i64> = bind_all(sqlx::query(AssertSqlSafe(sql)), params)
             .persistent(false)
             .fetch_all(&mut *connection)
             .await?
             .iter()
             .map(|row| row.try_get("id"))
             .collect::<Result<_, _>>()?;
+        let more = ids.len() > max_results as usize;
+        ids.truncate(max_results as usize);
         Ok(JqlPage {
             incidents: load_incidents(&mut connection, &ids).await?,
+            more,
             total,
         })
     }
@@ -203,18 +216,14 @@ impl Translation<'_> {
                 self.contains(field, &["i.description"], operator, operand)
             }
             Field::Comment => {
-                let exists = |inner: &str| {
-                    format!("EXISTS (SELECT 1 FROM comments c WHERE c.incident_id = i.id{inner})")
-                };
+                let commented = "i.id IN (SELECT c.incident_id FROM comments c)".to_string();
                 match operator {
-                    Operator::Is => Ok(format!("NOT {}", exists(""))),
-                    Operator::IsNot => Ok(exists("")),
+                    Operator::Is => Ok(format!("NOT {commented}")),
+                    Operator::IsNot => Ok(commented),
                     _ => {
-                        let matching =
-                            self.contains(field, &["c.body"], Operator::Contains, operand)?;
-                        let condition = exists(&format!(" AND {matching}"));
+                        let condition = self.in_comments(field, operand)?;
                         Ok(if operator.is_negative() {
-                            format!("NOT {condition}")
+                            format!("NOT ({condition})")
                         } else {
                             condition
                         })
@@ -223,15 +232,14 @@ impl Translation<'_> {
             }
             Field::Text => {
                 let text = self.single_text(field, operand)?;
-                let strategy = match self.store.backend() {
-                    Backend::Sqlite => Strategy::Scan,
-                    Backend::Postgres => Strategy::Trigram,
-                };
-                let fields = text_condition(strategy, text.trim(), |v| self.param(v));
-                let comments = self.contains(field, &["c.body"], Operator::Contains, operand)?;
-                let condition = format!(
-                    "{fields} OR EXISTS (SELECT 1 FROM comments c WHERE c.incident_id = i.id AND {comments})"
+                let strategy = counting_strategy(
+                    self.store.backend() == Backend::Postgres,
+                    self.store.search.is_some(),
+                    text.trim(),
                 );
+                let fields = text_condition(strategy, text.trim(), |v| self.param(v));
+                let comments = self.in_comments(field, operand)?;
+                let condition = format!("{fields} OR {comments}");
                 Ok(if operator.is_negative() {
                     format!("NOT ({condition})")
                 } else {
@@ -239,6 +247,15 @@ impl Translation<'_> {
                 })
             }
         }
+    }
+
+    /// Incidents with a comment holding every word of the value: one pass over the
+    /// comments, not one look per incident.
+    fn in_comments(&mut self, field: Field, operand: &Operand) -> StoreResult<String> {
+        let matching = self.contains(field, &["c.body"], Operator::Contains, operand)?;
+        Ok(format!(
+            "i.id IN (SELECT c.incident_id FROM comments c WHERE {matching})"
+        ))
     }
 
     /// Each value as text (functions are not values of this field), mapped by `known`.
