@@ -241,18 +241,6 @@ fn phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-/// The strategy for a query that reads every match (one that counts them): the index
-/// whenever it can answer, since a count visits every match however common.
-pub(crate) fn counting_strategy(postgres: bool, indexed: bool, text: &str) -> Strategy {
-    if postgres {
-        Strategy::Trigram
-    } else if indexed && text.chars().count() >= MIN_INDEXED_CHARS {
-        Strategy::Index
-    } else {
-        Strategy::Scan
-    }
-}
-
 /// The SQL condition "incident `i` contains `text` in its key, summary or description,
 /// any case", with its parameters numbered by `param`.
 pub(crate) fn text_condition(

@@ -2,15 +2,17 @@
 //! values are checked against the workflow (an unknown status is an error, as in Jira),
 //! and a page is read by offset with the total count, as Jira's search answers.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Row};
 use triage_core::jql::{self, Clause, Direction, Field, Operand, Operator, Query, Term, Value};
 use triage_core::{Priority, Severity};
 
-use crate::db::{Backend, Store};
+use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Incident;
-use crate::search::{counting_strategy, escape_like, text_condition};
+use crate::search::{self, Strategy, escape_like, text_condition};
 use crate::sql::{Value as Param, bind_all};
 use crate::time::to_db;
 
@@ -43,9 +45,17 @@ impl Store {
         max_results: u32,
         count: bool,
     ) -> StoreResult<JqlPage> {
+        let mut connection = self.read.acquire().await?;
+        // Each `text ~` value searched the way its commonness calls for, as lists do.
+        let mut strategies = HashMap::new();
+        for text in query.clause.iter().flat_map(searched_texts) {
+            let strategy = search::strategy(&mut connection, self.search.is_some(), text).await?;
+            strategies.insert(text.to_string(), strategy);
+        }
         let mut translation = Translation {
             store: self,
             context,
+            strategies,
             conditions: Conditions::default(),
         };
         let where_clause = match &query.clause {
@@ -54,7 +64,6 @@ impl Store {
         };
         let order = translation.order(query)?;
         let mut params = translation.conditions.params;
-        let mut connection = self.read.acquire().await?;
         let total = if count {
             let count_sql = format!("SELECT COUNT(*) FROM incidents i {where_clause}");
             let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), params.clone())
@@ -95,7 +104,23 @@ impl Store {
 struct Translation<'a> {
     store: &'a Store,
     context: &'a JqlContext,
+    /// How each `text ~` value is searched, by its trimmed text.
+    strategies: HashMap<String, Strategy>,
     conditions: Conditions,
+}
+
+/// The values of the query's `text ~` terms, trimmed.
+fn searched_texts(clause: &Clause) -> Vec<&str> {
+    match clause {
+        Clause::And(parts) | Clause::Or(parts) => parts.iter().flat_map(searched_texts).collect(),
+        Clause::Not(inner) => searched_texts(inner),
+        Clause::Term(Term {
+            field: Field::Text,
+            operand: Operand::Value(Value::Text(text)),
+            ..
+        }) => vec![text.trim()],
+        Clause::Term(_) => Vec::new(),
+    }
 }
 
 fn no_such_value(field: Field, value: &str) -> StoreError {
@@ -232,11 +257,11 @@ impl Translation<'_> {
             }
             Field::Text => {
                 let text = self.single_text(field, operand)?;
-                let strategy = counting_strategy(
-                    self.store.backend() == Backend::Postgres,
-                    self.store.search.is_some(),
-                    text.trim(),
-                );
+                let strategy = self
+                    .strategies
+                    .get(text.trim())
+                    .copied()
+                    .unwrap_or(Strategy::Scan);
                 let fields = text_condition(strategy, text.trim(), |v| self.param(v));
                 let comments = self.in_comments(field, operand)?;
                 let condition = format!("{fields} OR {comments}");
