@@ -462,6 +462,29 @@ pub(super) fn issue(
     put("versions", json!([]));
     put("subtasks", json!([]));
     put("lastViewed", Value::Null);
+    // What Jira always has and Triage does not keep, present and empty: scripts that
+    // read them must not fail on a missing key.
+    put(
+        "watches",
+        json!({ "self": format!("{}/issue/{}/watchers", site.api, incident.key), "watchCount": 0, "isWatching": false }),
+    );
+    put(
+        "votes",
+        json!({ "self": format!("{}/issue/{}/votes", site.api, incident.key), "votes": 0, "hasVoted": false }),
+    );
+    put("attachment", json!([]));
+    put(
+        "worklog",
+        json!({ "startAt": 0, "maxResults": 0, "total": 0, "worklogs": [] }),
+    );
+    put("timetracking", json!({}));
+    put("timespent", Value::Null);
+    put("timeestimate", Value::Null);
+    put("timeoriginalestimate", Value::Null);
+    put("aggregatetimespent", Value::Null);
+    put("workratio", json!(-1));
+    put("progress", json!({ "progress": 0, "total": 0 }));
+    put("security", Value::Null);
     put(
         "statuscategorychangedate",
         json!(timestamp(incident.updated_at)),
