@@ -18,6 +18,7 @@ pub mod priority;
 pub mod role;
 pub mod severity;
 pub mod sla;
+pub mod status_page;
 pub mod timeline;
 pub mod workflow;
 

@@ -114,6 +114,12 @@ pub enum EventData {
         priority: String,
         due: String,
     },
+    /// An update was posted to the public status page about this incident.
+    PublicUpdate {
+        public_id: i64,
+        status: String,
+        body: String,
+    },
 }
 
 /// How many alert summaries a timeline event lists.
@@ -140,6 +146,7 @@ impl EventData {
             EventData::ResponseBreached { .. } => "response_breached",
             EventData::AcknowledgementLapsed { .. } => "acknowledgement_lapsed",
             EventData::EscalatedByHand => "escalated",
+            EventData::PublicUpdate { .. } => "public_update",
         }
     }
 
@@ -272,6 +279,9 @@ impl EventData {
             EventData::ResponseBreached { priority, due } => format!(
                 "recorded a breach of the {priority} response time: not acknowledged by {due}"
             ),
+            EventData::PublicUpdate { status, body, .. } => {
+                format!("posted to the status page ({status}): {body}")
+            }
         }
     }
 }

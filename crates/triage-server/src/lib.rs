@@ -20,6 +20,7 @@ mod listing;
 pub mod metrics;
 mod paging;
 mod signing;
+mod statuspage;
 pub mod web;
 
 pub use jira::Deployment as JiraDeployment;
@@ -103,6 +104,7 @@ pub fn app(state: AppState) -> Router {
         .merge(web::router())
         .merge(intake::router())
         .merge(jira::router())
+        .merge(statuspage::router())
         .merge(calendar::router())
         .merge(ack_link::router())
         .merge(metrics::router())

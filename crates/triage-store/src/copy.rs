@@ -289,6 +289,56 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "status_components",
+        &[
+            ("id", Int),
+            ("name", Text),
+            ("description", Text),
+            ("group_name", Text),
+            ("service", Text),
+            ("position", Int),
+            ("status", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
+        "public_incidents",
+        &[
+            ("id", Int),
+            ("incident_id", Int),
+            ("kind", Text),
+            ("name", Text),
+            ("status", Text),
+            ("impact", Text),
+            ("scheduled_for", Int),
+            ("scheduled_until", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("monitoring_at", Int),
+            ("resolved_at", Int),
+        ],
+    ),
+    (
+        "public_incident_components",
+        &[
+            ("public_incident_id", Int),
+            ("component_id", Int),
+            ("status", Text),
+        ],
+    ),
+    (
+        "public_updates",
+        &[
+            ("id", Int),
+            ("public_incident_id", Int),
+            ("status", Text),
+            ("body", Text),
+            ("created_by", Int),
+            ("created_at", Int),
+        ],
+    ),
+    (
         "events",
         &[
             ("id", Int),

@@ -33,6 +33,7 @@ mod sessions;
 mod silences;
 mod sql;
 mod sqlite;
+mod status_page;
 mod time;
 mod tokens;
 mod users;
@@ -61,5 +62,9 @@ pub use services::{
 };
 pub use sessions::{NewSession, Session, validate_password};
 pub use silences::{NewSilence, Silence};
+pub use status_page::{
+    AffectedComponent, NewComponent, NewPublicIncident, NewPublicUpdate, PublicFilter,
+    PublicIncident, PublicUpdate, StatusComponent,
+};
 pub use tokens::NewToken;
 pub use users::{NewUser, UserChanges};

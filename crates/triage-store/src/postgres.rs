@@ -63,6 +63,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "server keys",
         include_str!("../migrations/postgres/0009_server_keys.sql"),
     ),
+    (
+        10,
+        "status page",
+        include_str!("../migrations/postgres/0010_status_page.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

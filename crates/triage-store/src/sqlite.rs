@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "server keys",
         include_str!("../migrations/sqlite/0009_server_keys.sql"),
     ),
+    (
+        10,
+        "status page",
+        include_str!("../migrations/sqlite/0010_status_page.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -9,6 +9,7 @@ mod people;
 pub(crate) mod schedules;
 mod services;
 mod silences;
+mod status_page;
 
 use axum::Router;
 
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(schedules::router())
         .merge(services::router())
         .merge(silences::router())
+        .merge(status_page::router())
         .merge(openapi::router());
     Router::new().nest("/api/v1", api).merge(health::router())
 }

@@ -17,5 +17,6 @@ mod paging;
 mod people;
 mod senders;
 mod snapshots;
+mod status_page;
 mod story;
 mod web;

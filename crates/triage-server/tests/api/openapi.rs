@@ -71,6 +71,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/tokens"),
     ("post", "/tokens"),
     ("delete", "/tokens/{id}"),
+    ("get", "/status-page/components"),
+    ("post", "/status-page/components"),
+    ("patch", "/status-page/components/{name}"),
+    ("delete", "/status-page/components/{name}"),
+    ("get", "/status-page/incidents"),
+    ("post", "/status-page/incidents"),
+    ("get", "/status-page/incidents/{id}"),
+    ("post", "/status-page/incidents/{id}/updates"),
     ("get", "/openapi.json"),
 ];
 
