@@ -116,8 +116,6 @@ pub enum PublicFilter {
     All,
     /// Incidents (not maintenances) created since.
     IncidentsSince(Timestamp),
-    /// Incidents not resolved.
-    Unresolved,
     /// Maintenances whose window ends after.
     MaintenancesSince(Timestamp),
 }
@@ -456,7 +454,7 @@ impl Store {
 
     pub async fn public_incident(&self, id: i64, now: Timestamp) -> StoreResult<PublicIncident> {
         let mut connection = self.read.acquire().await?;
-        load_public(&mut connection, Some(id), None, now)
+        load_public(&mut connection, Selection::One(id), now)
             .await?
             .pop()
             .ok_or_else(|| StoreError::NotFound(format!("no public incident {id}")))
@@ -469,7 +467,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Vec<PublicIncident>> {
         let mut connection = self.read.acquire().await?;
-        load_public(&mut connection, None, Some(filter), now).await
+        load_public(&mut connection, Selection::Filtered(filter), now).await
     }
 }
 
@@ -613,37 +611,84 @@ async fn load_components(
         .collect()
 }
 
+/// Which public incidents [`load_public`] reads: one, or those a filter selects.
+enum Selection {
+    One(i64),
+    Filtered(PublicFilter),
+}
+
+/// The public incidents selected, newest first, with their components and updates: three
+/// queries however many there are (the public page reads this on every request).
 async fn load_public(
     connection: &mut AnyConnection,
-    id: Option<i64>,
-    filter: Option<PublicFilter>,
+    selection: Selection,
     now: Timestamp,
 ) -> StoreResult<Vec<PublicIncident>> {
-    let (condition, bound) = match (id, filter) {
-        (Some(id), _) => ("p.id = $1", id),
-        (None, Some(PublicFilter::IncidentsSince(since))) => {
-            ("p.kind = 'incident' AND p.created_at >= $1", to_db(since))
-        }
-        (None, Some(PublicFilter::Unresolved)) => (
-            "p.kind = 'incident' AND p.resolved_at IS NULL AND p.id >= $1",
-            0,
+    let (condition, bound) = match selection {
+        Selection::One(id) => ("p.id = $1", Some(id)),
+        Selection::Filtered(PublicFilter::IncidentsSince(since)) => (
+            "p.kind = 'incident' AND p.created_at >= $1",
+            Some(to_db(since)),
         ),
-        (None, Some(PublicFilter::MaintenancesSince(since))) => (
+        Selection::Filtered(PublicFilter::MaintenancesSince(since)) => (
             "p.kind = 'maintenance' AND p.scheduled_until >= $1",
-            to_db(since),
+            Some(to_db(since)),
         ),
-        (None, Some(PublicFilter::All) | None) => ("p.id >= $1", 0),
+        Selection::Filtered(PublicFilter::All) => ("1 = 1", None),
     };
-    let sql = format!(
+    let selected = format!("SELECT p.id FROM public_incidents p WHERE {condition}");
+    let fetch = |sql: String| {
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        match bound {
+            Some(value) => query.bind(value),
+            None => query,
+        }
+    };
+    let mut components: HashMap<i64, Vec<AffectedComponent>> = HashMap::new();
+    let rows = fetch(format!(
+        "SELECT pc.public_incident_id, c.id, c.name, pc.status FROM public_incident_components pc \
+         JOIN status_components c ON c.id = pc.component_id \
+         WHERE pc.public_incident_id IN ({selected}) ORDER BY c.position, c.id"
+    ))
+    .fetch_all(&mut *connection)
+    .await?;
+    for r in rows {
+        components
+            .entry(r.try_get("public_incident_id")?)
+            .or_default()
+            .push(AffectedComponent {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                status: stored(ComponentStatus::parse(&r.try_get::<String, _>("status")?))?,
+            });
+    }
+    // Statuses are checked against the incident's kind below, once it is known.
+    let mut updates: HashMap<i64, Vec<(i64, String, String, i64)>> = HashMap::new();
+    let rows = fetch(format!(
+        "SELECT public_incident_id, id, status, body, created_at FROM public_updates \
+         WHERE public_incident_id IN ({selected}) ORDER BY id DESC"
+    ))
+    .fetch_all(&mut *connection)
+    .await?;
+    for r in rows {
+        updates
+            .entry(r.try_get("public_incident_id")?)
+            .or_default()
+            .push((
+                r.try_get("id")?,
+                r.try_get("status")?,
+                r.try_get("body")?,
+                r.try_get("created_at")?,
+            ));
+    }
+    let rows = fetch(format!(
         "SELECT p.id, i.key, p.kind, p.name, p.status, p.impact, p.scheduled_for, \
          p.scheduled_until, p.created_at, p.updated_at, p.monitoring_at, p.resolved_at \
          FROM public_incidents p LEFT JOIN incidents i ON i.id = p.incident_id \
          WHERE {condition} ORDER BY p.created_at DESC, p.id DESC"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(bound)
-        .fetch_all(&mut *connection)
-        .await?;
+    ))
+    .fetch_all(&mut *connection)
+    .await?;
     let mut incidents = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.try_get("id")?;
@@ -657,43 +702,19 @@ async fn load_public(
         if let (true, Some(from), Some(until)) = (maintenance, scheduled_for, scheduled_until) {
             status = maintenance_status(status, (from, until), now);
         }
-        let components = sqlx::query(
-            "SELECT c.id, c.name, pc.status FROM public_incident_components pc \
-             JOIN status_components c ON c.id = pc.component_id \
-             WHERE pc.public_incident_id = $1 ORDER BY c.position, c.id",
-        )
-        .bind(id)
-        .fetch_all(&mut *connection)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(AffectedComponent {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                status: stored(ComponentStatus::parse(&r.try_get::<String, _>("status")?))?,
+        let said = updates
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(update, status, body, created_at)| {
+                Ok(PublicUpdate {
+                    id: update,
+                    status: stored(PublicStatus::parse(&status, maintenance))?,
+                    body,
+                    created_at: from_db(created_at)?,
+                })
             })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let updates = sqlx::query(
-            "SELECT id, status, body, created_at FROM public_updates \
-             WHERE public_incident_id = $1 ORDER BY id DESC",
-        )
-        .bind(id)
-        .fetch_all(&mut *connection)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PublicUpdate {
-                id: r.try_get("id")?,
-                status: stored(PublicStatus::parse(
-                    &r.try_get::<String, _>("status")?,
-                    maintenance,
-                ))?,
-                body: r.try_get("body")?,
-                created_at: from_db(r.try_get("created_at")?)?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+            .collect::<StoreResult<Vec<_>>>()?;
         incidents.push(PublicIncident {
             id,
             incident: row.try_get("key")?,
@@ -707,8 +728,8 @@ async fn load_public(
             updated_at: from_db(row.try_get("updated_at")?)?,
             monitoring_at: from_db_opt(row.try_get("monitoring_at")?)?,
             resolved_at: from_db_opt(row.try_get("resolved_at")?)?,
-            components,
-            updates,
+            components: components.remove(&id).unwrap_or_default(),
+            updates: said,
         });
     }
     Ok(incidents)

@@ -411,9 +411,8 @@ async fn comment(
     Body(body): Body,
 ) -> JiraResult<Response> {
     let incident = load(&state, &key).await?;
-    let text =
-        fields::comment(&json!({ "body": body.get("body").cloned().unwrap_or(Value::Null) }))?
-            .ok_or_else(|| JiraError::field("comment", "Comment body can not be empty!"))?;
+    let text = fields::comment(body.get("body").unwrap_or(&Value::Null))?
+        .ok_or_else(|| JiraError::field("comment", "Comment body can not be empty!"))?;
     let added = state
         .store
         .add_comment(&incident.key, &text, &actor, state.now())

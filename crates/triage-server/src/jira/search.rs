@@ -58,7 +58,7 @@ fn from_params(params: &[(String, String)], start: u32) -> JiraResult<Request> {
     })
 }
 
-fn from_body(body: &Value, start: u32) -> JiraResult<Request> {
+fn from_body(body: &Value, start: u32) -> Request {
     let strings = |name: &str| -> Vec<String> {
         match body.get(name) {
             Some(Value::Array(items)) => items
@@ -70,7 +70,7 @@ fn from_body(body: &Value, start: u32) -> JiraResult<Request> {
         }
     };
     let max = body.get("maxResults").and_then(Value::as_u64);
-    Ok(Request {
+    Request {
         jql: body
             .get("jql")
             .and_then(Value::as_str)
@@ -80,7 +80,7 @@ fn from_body(body: &Value, start: u32) -> JiraResult<Request> {
         max_results: max.map_or(DEFAULT_RESULTS, |m| u32::try_from(m).unwrap_or(MAX_RESULTS)),
         fields: strings("fields"),
         expand: strings("expand").join(","),
-    })
+    }
 }
 
 /// `nextPageToken` is where the next page starts.
@@ -111,7 +111,7 @@ async fn search_post(
     Body(body): Body,
 ) -> JiraResult<Json<Value>> {
     let start = body.get("startAt").and_then(Value::as_u64).unwrap_or(0);
-    let request = from_body(&body, u32::try_from(start).unwrap_or(u32::MAX))?;
+    let request = from_body(&body, u32::try_from(start).unwrap_or(u32::MAX));
     server_page(&state, &site, &actor, request).await
 }
 
@@ -133,7 +133,7 @@ async fn jql_post(
     Body(body): Body,
 ) -> JiraResult<Json<Value>> {
     let start = page_token(body.get("nextPageToken").and_then(Value::as_str))?;
-    let request = from_body(&body, start)?;
+    let request = from_body(&body, start);
     cloud_page(&state, &site, &actor, request).await
 }
 
