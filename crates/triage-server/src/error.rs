@@ -148,4 +148,10 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<askama::Error> for ApiError {
+    fn from(error: askama::Error) -> Self {
+        ApiError::Internal(format!("rendering failed: {error}"))
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -47,6 +47,8 @@ pub struct AppState {
     pub outbound: Arc<Outbound>,
     /// How the Jira-compatible API names users (and what `serverInfo` says).
     pub jira: JiraDeployment,
+    /// The public status page as last rendered.
+    status_page: Arc<statuspage::PageCache>,
     /// The key acknowledge links are signed with.
     links: ack_link::LinkKey,
     /// Becomes `true` when the server starts shutting down, so that endless responses
@@ -62,6 +64,7 @@ impl AppState {
             metrics: Arc::default(),
             outbound: Arc::default(),
             jira: JiraDeployment::default(),
+            status_page: Arc::default(),
             links: ack_link::LinkKey::default(),
             closing: Arc::new(watch::Sender::new(false)),
         }

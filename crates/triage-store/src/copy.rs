@@ -339,6 +339,28 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "public_component_changes",
+        &[
+            ("id", Int),
+            ("public_incident_id", Int),
+            ("update_id", Int),
+            ("component_id", Int),
+            ("old_status", Text),
+            ("new_status", Text),
+            ("created_at", Int),
+        ],
+    ),
+    (
+        "status_page_settings",
+        &[
+            ("id", Int),
+            ("name", Text),
+            ("logo_url", Text),
+            ("accent", Text),
+            ("version", Int),
+        ],
+    ),
+    (
         "events",
         &[
             ("id", Int),

@@ -63,8 +63,8 @@ pub use services::{
 pub use sessions::{NewSession, Session, validate_password};
 pub use silences::{NewSilence, Silence};
 pub use status_page::{
-    AffectedComponent, NewComponent, NewPublicIncident, NewPublicUpdate, PublicFilter,
-    PublicIncident, PublicUpdate, StatusComponent,
+    AffectedComponent, ComponentChange, NewComponent, NewPublicIncident, NewPublicUpdate,
+    PublicFilter, PublicIncident, PublicUpdate, StatusComponent, StatusPageSettings,
 };
 pub use tokens::NewToken;
 pub use users::{NewUser, UserChanges};

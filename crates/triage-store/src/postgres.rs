@@ -68,6 +68,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "status page",
         include_str!("../migrations/postgres/0010_status_page.sql"),
     ),
+    (
+        11,
+        "status page history",
+        include_str!("../migrations/postgres/0011_status_page_history.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -64,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "status page",
         include_str!("../migrations/sqlite/0010_status_page.sql"),
     ),
+    (
+        11,
+        "status page history",
+        include_str!("../migrations/sqlite/0011_status_page_history.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

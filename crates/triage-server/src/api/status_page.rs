@@ -10,7 +10,9 @@ use axum::{Json, Router};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
-use triage_store::{NewComponent, NewPublicIncident, NewPublicUpdate, PublicFilter};
+use triage_store::{
+    NewComponent, NewPublicIncident, NewPublicUpdate, PublicFilter, StatusPageSettings,
+};
 
 use crate::AppState;
 use crate::auth::{Admin, Responder, Viewer};
@@ -30,6 +32,24 @@ pub fn router() -> Router<AppState> {
         .route("/status-page/incidents", get(incidents).post(publish))
         .route("/status-page/incidents/{id}", get(incident))
         .route("/status-page/incidents/{id}/updates", post(update))
+        .route("/status-page/settings", get(settings).put(set_settings))
+}
+
+async fn settings(
+    State(state): State<AppState>,
+    Viewer(_): Viewer,
+) -> ApiResult<impl IntoResponse> {
+    let (settings, _) = state.store.status_page_settings().await?;
+    Ok(Json(settings))
+}
+
+/// The page's branding; every field is required, so what is sent is what shows.
+async fn set_settings(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    ApiJson(body): ApiJson<StatusPageSettings>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.store.set_status_page_settings(body).await?))
 }
 
 async fn components(

@@ -2,7 +2,6 @@
 //! text is written), the address `self` links start with, and the deployment style.
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::AppState;
@@ -80,17 +79,7 @@ impl FromRequestParts<AppState> for Site {
             .get::<Version>()
             .copied()
             .unwrap_or(Version::Two);
-        let base = match &state.outbound.public_url {
-            Some(url) => url.trim_end_matches('/').to_string(),
-            None => {
-                let host = parts
-                    .headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or("localhost");
-                format!("http://{host}")
-            }
-        };
+        let base = state.outbound.base_url(&parts.headers);
         Ok(Site {
             api: format!("{base}/rest/api/{}", version.segment()),
             base,

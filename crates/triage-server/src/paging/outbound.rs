@@ -23,6 +23,23 @@ pub struct Outbound {
     pub mail: Option<Mail>,
 }
 
+impl Outbound {
+    /// The address this server is reached at, without a trailing `/`: the public URL
+    /// when one is set, else what the request's `Host` header says.
+    pub fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                let host = headers
+                    .get(axum::http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("localhost");
+                format!("http://{host}")
+            }
+        }
+    }
+}
+
 /// An SMTP relay and the sender address mail comes from. Each e-mail goes over a
 /// connection of its own: pages are few, and a kept connection would only go stale.
 pub struct Mail {

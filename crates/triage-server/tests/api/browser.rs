@@ -23,7 +23,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A chromedriver process on a free loopback port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -36,7 +36,7 @@ impl Drop for Driver {
 }
 
 /// Chromedriver, or `None` (with a note) where it is not installed and not required.
-fn driver() -> Option<Driver> {
+pub(crate) fn driver() -> Option<Driver> {
     let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.to_string());
     if !std::path::Path::new(&path).exists() {
         let required =
@@ -76,7 +76,7 @@ fn driver() -> Option<Driver> {
     })
 }
 
-async fn browser(driver: &Driver) -> Client {
+pub(crate) async fn browser(driver: &Driver) -> Client {
     let capabilities = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -95,13 +95,13 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a browser session")
 }
 
-fn screenshots() -> PathBuf {
+pub(crate) fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-async fn screenshot(browser: &Client, name: &str) {
+pub(crate) async fn screenshot(browser: &Client, name: &str) {
     let png = browser.screenshot().await.expect("a screenshot");
     std::fs::write(screenshots().join(name), png).unwrap();
 }
@@ -118,7 +118,7 @@ async fn until(browser: &Client, xpath: &str) {
 
 /// The text of the element matching `css`, read again if the page replaced it between
 /// finding and reading (a navigation or a live update).
-async fn text(browser: &Client, css: &str) -> String {
+pub(crate) async fn text(browser: &Client, css: &str) -> String {
     for _ in 0..20 {
         let element = browser
             .wait()

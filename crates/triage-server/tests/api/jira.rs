@@ -10,7 +10,7 @@ use triage_server::JiraDeployment;
 use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::TestApp;
-use crate::senders::available;
+use crate::senders::{available, python_has};
 
 const SCRIPT: &str = r#"
 import json, sys, warnings
@@ -99,13 +99,6 @@ out["search"] = {
 out["bad_jql"] = refusal(lambda: jira.search_issues("status = Open Closed"))
 print(json.dumps(out))
 "#;
-
-fn jira_client_present() -> bool {
-    Command::new("python3")
-        .args(["-c", "import jira"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 /// Runs the script against a fresh server; answers what it printed.
 fn drive(backend: Backend, deployment: JiraDeployment, version: &str, auth: &str) -> Value {
@@ -197,7 +190,7 @@ fn check(out: &Value, cloud: bool) {
 }
 
 fn the_python_jira_client_runs_the_workflow_in_server_mode(backend: Backend) {
-    if !available("the Python jira client", jira_client_present()) {
+    if !available("the Python jira client", python_has("jira")) {
         return;
     }
     let out = drive(backend, JiraDeployment::Server, "2", "basic");
@@ -207,7 +200,7 @@ fn the_python_jira_client_runs_the_workflow_in_server_mode(backend: Backend) {
 }
 
 fn the_python_jira_client_runs_the_workflow_in_cloud_mode(backend: Backend) {
-    if !available("the Python jira client", jira_client_present()) {
+    if !available("the Python jira client", python_has("jira")) {
         return;
     }
     let out = drive(backend, JiraDeployment::Cloud, "3", "basic");

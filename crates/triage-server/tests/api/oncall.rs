@@ -2,13 +2,13 @@
 //! in the schedule's own time zone, refused whole when anything is wrong; iCalendar feeds
 //! read by Python's `icalendar` library as calendar apps read them.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Value, json};
 use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::{TestApp, assert_error};
-use crate::senders::available;
+use crate::senders::{available, python_has};
 
 fn berlin_schedule() -> Value {
     json!({
@@ -257,12 +257,7 @@ on_both_backends!(bad_schedules_and_overrides_are_refused_and_change_nothing);
 /// Reads an iCalendar feed with the Python `icalendar` library, as calendar apps read
 /// it: each event's summary, start and end (UTC) and UID; none if the library is absent.
 fn parsed_by_icalendar(feed: &str) -> Option<Vec<[String; 4]>> {
-    let present = Command::new("python3")
-        .args(["-c", "import icalendar"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available("icalendar (Python)", present) {
+    if !available("icalendar (Python)", python_has("icalendar")) {
         return None;
     }
     let file = tempfile::NamedTempFile::new().unwrap();
@@ -288,7 +283,7 @@ print(json.dumps([[str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decode
 }
 
 /// Fetches a feed the way a calendar app does: no credentials, the secret in the path.
-fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
+pub(crate) fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()

@@ -79,6 +79,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/status-page/incidents"),
     ("get", "/status-page/incidents/{id}"),
     ("post", "/status-page/incidents/{id}/updates"),
+    ("get", "/status-page/settings"),
+    ("put", "/status-page/settings"),
     ("get", "/openapi.json"),
 ];
 

@@ -272,16 +272,17 @@ changes.url = url
 changes.submit("Deployed checkout v42", source="ci", custom_details={"build": 42})
 "#;
 
-fn pdpyras_present() -> bool {
+/// Whether Python can import `module` (a real client the tests drive).
+pub(crate) fn python_has(module: &str) -> bool {
     Command::new("python3")
-        .args(["-c", "import pdpyras"])
+        .args(["-c", &format!("import {module}")])
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
 }
 
 fn the_pagerduty_python_client_triggers_acknowledges_and_resolves(backend: Backend) {
-    if !available("pdpyras", pdpyras_present()) {
+    if !available("pdpyras", python_has("pdpyras")) {
         return;
     }
     let app = TestApp::spawn(backend);

@@ -1,11 +1,16 @@
 //! The status page: components, an incident published in public wording and updated to
 //! resolution, a maintenance moving through its window by the clock — read back through
-//! the Statuspage-shaped public JSON, which never carries anything internal.
+//! the Statuspage-shaped public JSON, the HTML page and its RSS and Atom feeds (read by
+//! Python's feedparser), none of which ever carries anything internal.
+
+use std::process::Command;
 
 use serde_json::{Value, json};
 use triage_testdb::{Backend, on_both_backends};
 
 use crate::harness::TestApp;
+use crate::oncall::fetch;
+use crate::senders::{available, python_has};
 
 const PUBLIC: [&str; 8] = [
     "/api/v2/summary.json",
@@ -25,10 +30,20 @@ fn public(app: &TestApp, path: &str) -> Value {
     body
 }
 
+/// The public page and its feeds, besides the JSON.
+const PAGES: [&str; 3] = ["/status", "/status/history.rss", "/status/history.atom"];
+
 /// Nothing internal in any public answer.
 fn nothing_leaks(app: &TestApp) {
-    for path in PUBLIC {
-        let text = public(app, path).to_string();
+    let json = PUBLIC
+        .iter()
+        .map(|path| (*path, public(app, path).to_string()));
+    let pages = PAGES.iter().map(|path| {
+        let (status, _, body) = fetch(app, path);
+        assert_eq!(status, 200, "{path}");
+        (*path, body)
+    });
+    for (path, text) in json.chain(pages) {
         for secret in ["INTERNAL-ONLY", "INC-1", "admin@example.com", "Ada Admin"] {
             assert!(!text.contains(secret), "{path} shows '{secret}': {text}");
         }
@@ -277,7 +292,298 @@ fn a_maintenance_moves_through_its_window(backend: Backend) {
     );
 }
 
+/// A public GET's status, entity tag and body, sending `If-None-Match` when given.
+fn conditional(app: &TestApp, path: &str, tag: Option<&str>) -> (u16, String, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.get(format!("{}{path}", app.url()));
+    if let Some(tag) = tag {
+        request = request.header("If-None-Match", tag);
+    }
+    let mut response = request.call().unwrap();
+    let etag = response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    (response.status().as_u16(), etag, body)
+}
+
+/// A feed as Python's feedparser reads it: its version, whether it is well-formed, its
+/// title, and each entry's title, link and text.
+fn parsed_feed(feed: &str) -> Option<Value> {
+    if !available("feedparser (Python)", python_has("feedparser")) {
+        return None;
+    }
+    let script = r#"
+import feedparser, json, sys
+d = feedparser.parse(sys.stdin.read())
+print(json.dumps({"version": d.version, "bozo": bool(d.bozo), "title": d.feed.get("title"),
+                  "entries": [{"title": e.title, "link": e.link, "id": e.id,
+                               "text": e.get("summary", "")} for e in d.entries]}))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), feed.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    Some(serde_json::from_slice(&output.stdout).unwrap())
+}
+
+fn the_public_page_shows_status_history_and_feeds(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    // Branding: checked, and a refusal changes nothing.
+    let brand = json!({ "name": "Acme Status", "logo_url": "/logo.svg", "accent": "#AA3300" });
+    let (status, body) = app.put(&app.admin, "/api/v1/status-page/settings", brand);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["accent"], "#aa3300");
+    let (status, body) = app.put(
+        &app.admin,
+        "/api/v1/status-page/settings",
+        json!({ "name": "Acme", "logo_url": "", "accent": "orange" }),
+    );
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("#rrggbb")
+    );
+    let viewer = app.user("viewer@example.com", "viewer", &[]);
+    let (status, _) = app.put(
+        &viewer,
+        "/api/v1/status-page/settings",
+        json!({ "name": "Mine", "logo_url": "", "accent": "#000000" }),
+    );
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.get(&viewer, "/api/v1/status-page/settings").1["name"],
+        "Acme Status"
+    );
+
+    for (name, service) in [("API", None), ("Checkout", Some("checkout"))] {
+        let (status, _) = app.post(
+            &app.admin,
+            "/api/v1/status-page/components",
+            json!({ "name": name, "service": service }),
+        );
+        assert_eq!(status, 201);
+    }
+    let (status, kind, page) = fetch(&app, "/status");
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(page.contains("<title>Acme Status</title>"), "{page}");
+    assert!(page.contains("--accent: #aa3300"));
+    assert!(page.contains(r#"<img src="/logo.svg""#));
+    assert!(page.contains("All Systems Operational"));
+    assert!(
+        !page.to_lowercase().contains("<script"),
+        "the page needs no script"
+    );
+    assert!(page.contains("No incidents reported."));
+
+    // A day later, an hour-long outage of checkout.
+    app.advance(24 * 60);
+    app.incident(json!({
+        "summary": "INTERNAL-ONLY: pool exhausted on db-7",
+        "priority": "P1",
+        "severity": "SEV1",
+        "services": ["checkout"],
+    }));
+    let (status, published) = app.post(
+        &app.admin,
+        "/api/v1/status-page/incidents",
+        json!({ "incident": "INC-1", "name": "Checkout is down",
+                "body": "Payments fail at checkout; we are on it." }),
+    );
+    assert_eq!(status, 201, "{published}");
+    let id = published["id"].as_i64().unwrap();
+    let (_, etag, _) = conditional(&app, "/api/v2/summary.json", None);
+    assert!(etag.starts_with('"'), "an entity tag: {etag}");
+    let (status, _, body) = conditional(&app, "/api/v2/summary.json", Some(&etag));
+    assert_eq!((status, body.as_str()), (304, ""));
+    let (_, _, page) = fetch(&app, "/status");
+    assert!(page.contains("Major Service Outage"), "{page}");
+    assert!(page.contains("Checkout is down"));
+    assert!(page.contains("Payments fail at checkout; we are on it."));
+    assert!(page.contains("Major Outage"));
+    nothing_leaks(&app);
+
+    app.advance(60);
+    let (status, body) = app.post(
+        &app.admin,
+        &format!("/api/v1/status-page/incidents/{id}/updates"),
+        json!({ "status": "resolved", "body": "Payments work again.",
+                "components": [{ "name": "Checkout", "status": "operational" }] }),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["updates"][0]["changes"],
+        json!([{ "id": 2, "name": "Checkout", "old_status": "major_outage",
+                 "new_status": "operational" }])
+    );
+    // The answer changed with the update: the old tag no longer matches.
+    let (status, _, _) = conditional(&app, "/api/v2/summary.json", Some(&etag));
+    assert_eq!(status, 200);
+    let summary = public(&app, "/api/v2/summary.json");
+    assert_eq!(summary["status"]["indicator"], "none");
+    let history = public(&app, "/api/v2/incidents.json");
+    assert_eq!(
+        history["incidents"][0]["incident_updates"][0]["affected_components"],
+        json!([{ "code": "2", "name": "Checkout", "old_status": "major_outage",
+                 "new_status": "operational" }])
+    );
+    assert_eq!(
+        history["incidents"][0]["shortlink"],
+        format!("{}/status/incidents/{id}", app.url())
+    );
+
+    // One hour down in 25 observed: 96 % for checkout, the rest untouched.
+    let (_, _, page) = fetch(&app, "/status");
+    assert!(page.contains("All Systems Operational"), "{page}");
+    assert!(page.contains("96.00 % uptime"), "{page}");
+    assert!(page.contains("100.00 % uptime"));
+    assert!(
+        page.contains("major outage, 90.90 % up"),
+        "today's bar: {page}"
+    );
+    assert!(page.contains("Checkout: 96.00 % uptime over the last 90 days; incidents on"));
+
+    let (status, _, single) = fetch(&app, &format!("/status/incidents/{id}"));
+    assert_eq!(status, 200);
+    assert!(single.contains("Payments work again."));
+    assert!(single.contains("Payments fail at checkout; we are on it."));
+    assert!(!single.contains("INTERNAL-ONLY") && !single.contains("INC-1"));
+    assert_eq!(fetch(&app, "/status/incidents/999").0, 404);
+    assert_eq!(fetch(&app, "/status/incidents/nope").0, 404);
+
+    let (_, kind, rss) = fetch(&app, "/status/history.rss");
+    assert!(kind.starts_with("application/rss+xml"), "{kind}");
+    let (_, kind, atom) = fetch(&app, "/status/history.atom");
+    assert!(kind.starts_with("application/atom+xml"), "{kind}");
+    for (feed, version) in [(rss, "rss20"), (atom, "atom10")] {
+        let Some(read) = parsed_feed(&feed) else {
+            break;
+        };
+        assert_eq!(read["version"], version, "{feed}");
+        assert_eq!(read["bozo"], false, "{feed}");
+        assert_eq!(read["title"], "Acme Status - Incident History");
+        let entry = &read["entries"][0];
+        assert_eq!(entry["title"], "Checkout is down");
+        assert_eq!(
+            entry["link"],
+            format!("{}/status/incidents/{id}", app.url())
+        );
+        let text = entry["text"].as_str().unwrap();
+        assert!(text.contains("resolved - Payments work again."), "{text}");
+    }
+    nothing_leaks(&app);
+}
+
+/// A visitor, not signed in, reads the page in a real Chromium: the overall status, the
+/// incident, the components with their history bars, and the incident's own page.
+async fn visit(app: &TestApp, driver: &crate::browser::Driver, id: i64) {
+    use crate::browser::{browser, screenshot, text};
+    let visitor = browser(driver).await;
+    visitor
+        .goto(&format!("{}/status", app.url()))
+        .await
+        .unwrap();
+    assert_eq!(text(&visitor, "#overall").await, "Partial System Outage");
+    assert!(text(&visitor, "#active").await.contains("Search is slow"));
+    let components = text(&visitor, "#components").await;
+    assert!(
+        components.contains("Search\nPartial Outage"),
+        "{components}"
+    );
+    let scripts = visitor
+        .execute("return document.scripts.length", vec![])
+        .await
+        .unwrap();
+    assert_eq!(scripts, json!(0));
+    let bars = visitor
+        .execute(
+            "return [...document.querySelectorAll('figure.history')].map(f => \
+             [f.getAttribute('aria-label'), f.querySelector('svg').getBoundingClientRect().width])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let bars = bars.as_array().unwrap();
+    assert_eq!(bars.len(), 2);
+    assert!(
+        bars[1][0].as_str().unwrap().starts_with("Search: "),
+        "{bars:?}"
+    );
+    assert!(
+        bars[1][1].as_f64().unwrap() > 300.0,
+        "the bar is drawn wide: {bars:?}"
+    );
+    screenshot(&visitor, "status-page.png").await;
+    visitor
+        .find(fantoccini::Locator::LinkText("Search is slow"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(&visitor, "h1").await, "Search is slow");
+    assert!(
+        text(&visitor, "main")
+            .await
+            .contains("Queries take seconds; we are adding capacity.")
+    );
+    assert_eq!(
+        visitor.current_url().await.unwrap().as_str(),
+        format!("{}/status/incidents/{id}", app.url())
+    );
+    visitor.close().await.unwrap();
+}
+
+fn a_visitor_reads_the_page_in_a_real_browser(backend: Backend) {
+    let Some(driver) = crate::browser::driver() else {
+        return;
+    };
+    let app = TestApp::spawn(backend);
+    for (name, service) in [("API", None), ("Search", Some("search"))] {
+        let (status, _) = app.post(
+            &app.admin,
+            "/api/v1/status-page/components",
+            json!({ "name": name, "service": service }),
+        );
+        assert_eq!(status, 201);
+    }
+    app.advance(3 * 24 * 60);
+    app.incident(
+        json!({ "summary": "INTERNAL-ONLY: shard 3 hot", "priority": "P2",
+                         "severity": "SEV2", "services": ["search"] }),
+    );
+    let (status, published) = app.post(
+        &app.admin,
+        "/api/v1/status-page/incidents",
+        json!({ "incident": "INC-1", "name": "Search is slow",
+                "body": "Queries take seconds; we are adding capacity." }),
+    );
+    assert_eq!(status, 201, "{published}");
+    app.advance(90);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(visit(&app, &driver, published["id"].as_i64().unwrap()));
+}
+
 on_both_backends!(
     incidents_are_published_updated_and_resolved,
-    a_maintenance_moves_through_its_window
+    a_maintenance_moves_through_its_window,
+    the_public_page_shows_status_history_and_feeds,
+    a_visitor_reads_the_page_in_a_real_browser
 );

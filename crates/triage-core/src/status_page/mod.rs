@@ -1,6 +1,9 @@
 //! The public status page's vocabulary and its one decision: component statuses, public
 //! incident statuses and impacts (spelled as Atlassian Statuspage spells them, so status
-//! widgets read them), and the page's overall indicator.
+//! widgets read them), the page's overall indicator, and (in [`uptime`]) the history
+//! bars' arithmetic.
+
+pub mod uptime;
 
 use std::fmt;
 

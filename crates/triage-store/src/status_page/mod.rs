@@ -3,6 +3,11 @@
 //! status as shown is the worst of what was set by hand and what open incidents and
 //! running maintenances say; a maintenance moves through its window by the clock.
 
+mod history;
+mod settings;
+
+pub use settings::StatusPageSettings;
+
 use std::collections::HashMap;
 
 use jiff::Timestamp;
@@ -19,6 +24,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::incidents::{load_incident_state, push_event, push_touch};
 use crate::sql::Statements;
 use crate::time::{from_db, from_db_opt, to_db};
+use settings::{bump, push_bump};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusComponent {
@@ -58,6 +64,17 @@ pub struct PublicUpdate {
     pub status: PublicStatus,
     pub body: String,
     pub created_at: Timestamp,
+    /// The components whose status this update changed.
+    pub changes: Vec<ComponentChange>,
+}
+
+/// A component's status as an update changed it, within its incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentChange {
+    pub id: i64,
+    pub name: String,
+    pub old_status: ComponentStatus,
+    pub new_status: ComponentStatus,
 }
 
 /// A public incident or a scheduled maintenance, in public wording only.
@@ -114,7 +131,8 @@ pub struct NewPublicUpdate {
 pub enum PublicFilter {
     /// Every incident and maintenance.
     All,
-    /// Incidents (not maintenances) created since.
+    /// Incidents (not maintenances) open at some time since: still open, or resolved
+    /// since.
     IncidentsSince(Timestamp),
     /// Maintenances whose window ends after.
     MaintenancesSince(Timestamp),
@@ -181,7 +199,7 @@ impl Store {
                 .bind(to_db(now))
                 .execute(&mut *connection)
                 .await?;
-                Ok(())
+                bump(connection).await
             })
         })
         .await?;
@@ -221,7 +239,7 @@ impl Store {
                 .bind(component.id)
                 .execute(&mut *connection)
                 .await?;
-                Ok(())
+                bump(connection).await
             })
         })
         .await?;
@@ -249,7 +267,7 @@ impl Store {
                     .bind(component.id)
                     .execute(&mut *connection)
                     .await?;
-                Ok(())
+                bump(connection).await
             })
         })
         .await
@@ -354,21 +372,24 @@ impl Store {
                     .fetch_one(&mut *connection)
                     .await?;
                     let mut statements = Statements::default();
+                    push_update(&mut statements, id, status, &body, actor_id, now);
                     for (component, given) in affected {
+                        let shown = given.unwrap_or_else(|| ComponentStatus::from_impact(impact));
                         statements.push(
                             "INSERT INTO public_incident_components (public_incident_id, \
                              component_id, status) VALUES ($1, $2, $3)",
-                            vec![
-                                id.into(),
-                                component.into(),
-                                given
-                                    .unwrap_or_else(|| ComponentStatus::from_impact(impact))
-                                    .as_str()
-                                    .into(),
-                            ],
+                            vec![id.into(), component.into(), shown.as_str().into()],
+                        );
+                        push_change(
+                            &mut statements,
+                            id,
+                            component,
+                            ComponentStatus::Operational,
+                            shown,
+                            now,
                         );
                     }
-                    push_update(&mut statements, id, status, &body, actor_id, now);
+                    push_bump(&mut statements);
                     if let Some(state) = &internal {
                         let event = EventData::PublicUpdate {
                             public_id: id,
@@ -421,8 +442,17 @@ impl Store {
                         id.into(),
                     ],
                 );
+                push_update(&mut statements, id, status, &body, actor_id, now);
                 for (component, given) in affected {
                     let shown = given.unwrap_or(ComponentStatus::from_impact(current.impact));
+                    let old = current
+                        .components
+                        .iter()
+                        .find(|c| c.id == component)
+                        .map_or(ComponentStatus::Operational, |c| c.status);
+                    if shown != old {
+                        push_change(&mut statements, id, component, old, shown, now);
+                    }
                     statements.push(
                         "DELETE FROM public_incident_components WHERE public_incident_id = $1 \
                          AND component_id = $2",
@@ -434,7 +464,7 @@ impl Store {
                         vec![id.into(), component.into(), shown.as_str().into()],
                     );
                 }
-                push_update(&mut statements, id, status, &body, actor_id, now);
+                push_bump(&mut statements);
                 if let Some(incident) = internal {
                     let event = EventData::PublicUpdate {
                         public_id: id,
@@ -487,6 +517,29 @@ fn push_update(
             status.as_str().into(),
             body.into(),
             actor_id.into(),
+            to_db(now).into(),
+        ],
+    );
+}
+
+/// Records a component's change of status by the update just pushed.
+fn push_change(
+    statements: &mut Statements,
+    id: i64,
+    component: i64,
+    old: ComponentStatus,
+    new: ComponentStatus,
+    now: Timestamp,
+) {
+    statements.push(
+        "INSERT INTO public_component_changes (public_incident_id, update_id, component_id, \
+         old_status, new_status, created_at) VALUES ($1, (SELECT MAX(id) FROM public_updates \
+         WHERE public_incident_id = $1), $2, $3, $4, $5)",
+        vec![
+            id.into(),
+            component.into(),
+            old.as_str().into(),
+            new.as_str().into(),
             to_db(now).into(),
         ],
     );
@@ -627,7 +680,7 @@ async fn load_public(
     let (condition, bound) = match selection {
         Selection::One(id) => ("p.id = $1", Some(id)),
         Selection::Filtered(PublicFilter::IncidentsSince(since)) => (
-            "p.kind = 'incident' AND p.created_at >= $1",
+            "p.kind = 'incident' AND (p.resolved_at IS NULL OR p.resolved_at >= $1)",
             Some(to_db(since)),
         ),
         Selection::Filtered(PublicFilter::MaintenancesSince(since)) => (
@@ -661,6 +714,29 @@ async fn load_public(
                 name: r.try_get("name")?,
                 status: stored(ComponentStatus::parse(&r.try_get::<String, _>("status")?))?,
             });
+    }
+    let mut changes: HashMap<i64, Vec<ComponentChange>> = HashMap::new();
+    let rows = fetch(format!(
+        "SELECT ch.update_id, c.id, c.name, ch.old_status, ch.new_status \
+         FROM public_component_changes ch JOIN status_components c ON c.id = ch.component_id \
+         WHERE ch.public_incident_id IN ({selected}) ORDER BY ch.id"
+    ))
+    .fetch_all(&mut *connection)
+    .await?;
+    for r in rows {
+        let Some(update) = r.try_get::<Option<i64>, _>("update_id")? else {
+            continue;
+        };
+        changes.entry(update).or_default().push(ComponentChange {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            old_status: stored(ComponentStatus::parse(
+                &r.try_get::<String, _>("old_status")?,
+            ))?,
+            new_status: stored(ComponentStatus::parse(
+                &r.try_get::<String, _>("new_status")?,
+            ))?,
+        });
     }
     // Statuses are checked against the incident's kind below, once it is known.
     let mut updates: HashMap<i64, Vec<(i64, String, String, i64)>> = HashMap::new();
@@ -712,6 +788,7 @@ async fn load_public(
                     status: stored(PublicStatus::parse(&status, maintenance))?,
                     body,
                     created_at: from_db(created_at)?,
+                    changes: changes.remove(&update).unwrap_or_default(),
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;

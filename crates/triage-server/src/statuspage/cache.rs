@@ -1,0 +1,85 @@
+//! The rendered page, kept: during an outage everyone reloads the status page, and each
+//! request must not read and render it again. Every answer is rendered once per store
+//! version (bumped by every status-page write, on any instance) and served from memory
+//! until the version moves or the clock makes it untrue (see `Page::expires_at`). A
+//! request asks the store only for the version, a one-row read; so an update is never
+//! hidden once the write that made it has been acknowledged.
+
+use std::sync::{Arc, RwLock};
+
+use axum::body::Bytes;
+use jiff::Timestamp;
+
+use super::page::Page;
+use super::{Kind, render};
+use crate::AppState;
+use crate::error::ApiResult;
+
+#[derive(Default)]
+pub struct PageCache {
+    current: RwLock<Option<Arc<Rendered>>>,
+    /// Held while rendering, so a crowd arriving after an update renders it once.
+    rendering: tokio::sync::Mutex<()>,
+}
+
+/// Every answer of the page at one version.
+pub struct Rendered {
+    version: i64,
+    url: String,
+    rendered_at: Timestamp,
+    expires_at: Timestamp,
+    /// The entity tag of every answer rendered together.
+    pub etag: String,
+    bodies: Vec<Bytes>,
+}
+
+impl Rendered {
+    pub fn body(&self, kind: Kind) -> Bytes {
+        self.bodies[kind as usize].clone()
+    }
+
+    fn serves(&self, version: i64, url: &str, now: Timestamp) -> bool {
+        self.version == version
+            && self.url == url
+            && now >= self.rendered_at
+            && now < self.expires_at
+    }
+}
+
+impl PageCache {
+    /// The page as it is now, for requests that reach this server at `url`.
+    pub async fn get(&self, state: &AppState, url: String) -> ApiResult<Arc<Rendered>> {
+        let version = state.store.status_page_version().await?;
+        if let Some(kept) = self.kept(version, &url, state.now()) {
+            return Ok(kept);
+        }
+        let _rendering = self.rendering.lock().await;
+        if let Some(kept) = self.kept(version, &url, state.now()) {
+            return Ok(kept);
+        }
+        let page = Page::read(state, url).await?;
+        let bodies = Kind::ALL
+            .iter()
+            .map(|kind| render(&page, *kind))
+            .collect::<ApiResult<Vec<Bytes>>>()?;
+        let rendered = Arc::new(Rendered {
+            // Read before the rest of the page: everything it counts is in what follows.
+            version: page.version,
+            etag: format!("\"{}-{}\"", page.version, page.now.as_millisecond()),
+            url: page.url.clone(),
+            rendered_at: page.now,
+            expires_at: page.expires_at(),
+            bodies,
+        });
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(rendered.clone());
+        Ok(rendered)
+    }
+
+    fn kept(&self, version: i64, url: &str, now: Timestamp) -> Option<Arc<Rendered>> {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        current
+            .as_ref()
+            .filter(|r| r.serves(version, url, now))
+            .cloned()
+    }
+}

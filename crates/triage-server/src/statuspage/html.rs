@@ -1,0 +1,373 @@
+//! The status page as people read it: one HTML page with no script and no sign-in, in
+//! the page's name, logo and accent colour. Overall status first, then what is wrong
+//! now, planned maintenance, every component with its 90-day uptime bar, and the last
+//! two weeks of incidents; one page per incident with all its updates.
+
+use askama::Template;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use triage_core::status_page::uptime::{Day, overall_uptime};
+use triage_core::status_page::{ComponentStatus, Impact, PublicStatus};
+use triage_store::{PublicIncident, StatusPageSettings};
+
+use super::page::{HISTORY_DAYS, OPEN_MAINTENANCE, Page};
+use crate::error::ApiResult;
+
+/// The page's stylesheet, inlined: one request shows the page.
+const STYLE: &str = include_str!("../../assets/status.css");
+/// How many past days list their incidents.
+const PAST_DAYS: usize = 14;
+
+/// What every public page shows around its content.
+struct Frame<'a> {
+    name: &'a str,
+    logo_url: &'a str,
+    accent: &'a str,
+    url: &'a str,
+    style: &'static str,
+}
+
+impl<'a> Frame<'a> {
+    fn new(settings: &'a StatusPageSettings, url: &'a str) -> Frame<'a> {
+        Frame {
+            name: &settings.name,
+            logo_url: &settings.logo_url,
+            accent: &settings.accent,
+            url,
+            style: STYLE,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "status_page.html")]
+struct StatusPage<'a> {
+    frame: Frame<'a>,
+    indicator: &'static str,
+    description: &'static str,
+    incidents: Vec<IncidentView>,
+    maintenances: Vec<IncidentView>,
+    groups: Vec<GroupView>,
+    past: Vec<PastDay>,
+    history_days: u32,
+    updated: When,
+}
+
+#[derive(Template)]
+#[template(path = "status_incident.html")]
+struct IncidentPage<'a> {
+    frame: Frame<'a>,
+    incident: IncidentView,
+}
+
+/// A moment, machine-readable and as people read it (in UTC: the page has no script to
+/// convert it).
+struct When {
+    iso: String,
+    text: String,
+}
+
+impl When {
+    fn new(at: Timestamp) -> When {
+        let zoned = at.to_zoned(TimeZone::UTC);
+        When {
+            iso: at.to_string(),
+            text: zoned.strftime("%b %-d, %Y %H:%M UTC").to_string(),
+        }
+    }
+}
+
+struct IncidentView {
+    id: i64,
+    name: String,
+    status: &'static str,
+    /// `none`, `minor`, `major`, `critical` or `maintenance`: the colour.
+    impact: &'static str,
+    components: String,
+    /// A maintenance's window.
+    window: Option<(When, When)>,
+    updates: Vec<UpdateView>,
+}
+
+struct UpdateView {
+    status: &'static str,
+    body: String,
+    at: When,
+}
+
+struct GroupView {
+    name: Option<String>,
+    components: Vec<ComponentView>,
+}
+
+struct ComponentView {
+    name: String,
+    description: String,
+    status: &'static str,
+    /// The status as a class name: the colour.
+    class: &'static str,
+    /// "99.98"
+    uptime: String,
+    /// What the bar says, in words, for those who do not see it.
+    summary: String,
+    /// The bar: SVG markup made here from dates and numbers only.
+    bar: String,
+}
+
+struct PastDay {
+    label: String,
+    incidents: Vec<IncidentView>,
+}
+
+pub fn page(page: &Page) -> ApiResult<String> {
+    let overall = page.overall();
+    let mut groups: Vec<GroupView> = Vec::new();
+    for c in &page.components {
+        let days = page.history.get(&c.id).map_or(&[][..], Vec::as_slice);
+        let view = component(&c.name, &c.description, c.status, days);
+        match groups.iter_mut().find(|g| g.name == c.group) {
+            Some(group) => group.components.push(view),
+            None => groups.push(GroupView {
+                name: c.group.clone(),
+                components: vec![view],
+            }),
+        }
+    }
+    let today = page.now.to_zoned(TimeZone::UTC).date();
+    let past = (0..PAST_DAYS)
+        .filter_map(|back| today.checked_sub(jiff::Span::new().days(back as i64)).ok())
+        .map(|date| PastDay {
+            label: date.strftime("%b %-d, %Y").to_string(),
+            incidents: page
+                .incidents
+                .iter()
+                .filter(|i| i.created_at.to_zoned(TimeZone::UTC).date() == date)
+                .map(incident_view)
+                .collect(),
+        })
+        .collect();
+    let view = StatusPage {
+        frame: Frame::new(&page.settings, &page.url),
+        indicator: overall.indicator,
+        description: overall.description,
+        incidents: page.unresolved().map(incident_view).collect(),
+        maintenances: page
+            .maintenances_in(&OPEN_MAINTENANCE)
+            .map(incident_view)
+            .collect(),
+        groups,
+        past,
+        history_days: HISTORY_DAYS,
+        updated: When::new(page.updated_at()),
+    };
+    Ok(view.render()?)
+}
+
+pub fn incident(
+    settings: &StatusPageSettings,
+    url: &str,
+    incident: &PublicIncident,
+) -> ApiResult<String> {
+    let view = IncidentPage {
+        frame: Frame::new(settings, url),
+        incident: incident_view(incident),
+    };
+    Ok(view.render()?)
+}
+
+fn incident_view(i: &PublicIncident) -> IncidentView {
+    IncidentView {
+        id: i.id,
+        name: i.name.clone(),
+        status: public_label(i.status),
+        impact: if i.maintenance {
+            "maintenance"
+        } else {
+            impact_class(i.impact)
+        },
+        components: i
+            .components
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        window: i
+            .scheduled_for
+            .zip(i.scheduled_until)
+            .map(|(from, until)| (When::new(from), When::new(until))),
+        updates: i
+            .updates
+            .iter()
+            .map(|u| UpdateView {
+                status: public_label(u.status),
+                body: u.body.clone(),
+                at: When::new(u.created_at),
+            })
+            .collect(),
+    }
+}
+
+fn public_label(status: PublicStatus) -> &'static str {
+    match status {
+        PublicStatus::Investigating => "Investigating",
+        PublicStatus::Identified => "Identified",
+        PublicStatus::Monitoring => "Monitoring",
+        PublicStatus::Resolved => "Resolved",
+        PublicStatus::Scheduled => "Scheduled",
+        PublicStatus::InProgress => "In progress",
+        PublicStatus::Verifying => "Verifying",
+        PublicStatus::Completed => "Completed",
+    }
+}
+
+fn impact_class(impact: Impact) -> &'static str {
+    match impact {
+        Impact::None => "none",
+        Impact::Maintenance => "maintenance",
+        Impact::Minor => "minor",
+        Impact::Major => "major",
+        Impact::Critical => "critical",
+    }
+}
+
+fn status_class(status: ComponentStatus) -> &'static str {
+    match status {
+        ComponentStatus::Operational => "operational",
+        ComponentStatus::UnderMaintenance => "maintenance",
+        ComponentStatus::DegradedPerformance => "degraded",
+        ComponentStatus::PartialOutage => "partial",
+        ComponentStatus::MajorOutage => "major",
+    }
+}
+
+/// Uptime as the page prints it, rounded down so that any downtime shows below 100.
+fn percent(uptime: f64) -> String {
+    format!("{:.2}", (uptime * 10_000.0).floor() / 100.0)
+}
+
+fn component(
+    name: &str,
+    description: &str,
+    status: ComponentStatus,
+    days: &[Day],
+) -> ComponentView {
+    let uptime = percent(overall_uptime(days));
+    let troubled: Vec<String> = days
+        .iter()
+        .filter(|d| d.observed && d.worst != ComponentStatus::Operational)
+        .map(|d| format!("{} ({})", d.date, d.worst.label().to_lowercase()))
+        .collect();
+    let summary = if troubled.is_empty() {
+        format!("{uptime} % uptime over the last {HISTORY_DAYS} days; no incidents")
+    } else {
+        format!(
+            "{uptime} % uptime over the last {HISTORY_DAYS} days; incidents on {}",
+            troubled.join(", ")
+        )
+    };
+    ComponentView {
+        name: name.to_string(),
+        description: description.to_string(),
+        status: status.label(),
+        class: status_class(status),
+        uptime,
+        summary,
+        bar: bar(days),
+    }
+}
+
+/// A day's colour on the bar.
+fn day_class(day: &Day) -> &'static str {
+    if !day.observed {
+        "nodata"
+    } else {
+        status_class(day.worst)
+    }
+}
+
+/// The 90-day bar: one slot per day, runs of quiet days drawn as one rectangle filled with
+/// a day-per-slot pattern (so a calm component costs a few bytes), each troubled day on
+/// its own with a tooltip.
+fn bar(days: &[Day]) -> String {
+    const SLOT: usize = 5;
+    let mut svg = format!(
+        "<svg class=\"bar\" viewBox=\"0 0 {} 30\" preserveAspectRatio=\"none\" aria-hidden=\"true\" focusable=\"false\">",
+        days.len() * SLOT
+    );
+    let mut index = 0;
+    while index < days.len() {
+        let class = day_class(&days[index]);
+        let quiet = class == "operational" || class == "nodata";
+        let mut end = index + 1;
+        while quiet && end < days.len() && day_class(&days[end]) == class {
+            end += 1;
+        }
+        let title = if quiet {
+            let what = if class == "nodata" {
+                "no data"
+            } else {
+                "no incidents"
+            };
+            if end - index == 1 {
+                format!("{}: {what}", days[index].date)
+            } else {
+                format!("{} to {}: {what}", days[index].date, days[end - 1].date)
+            }
+        } else {
+            let day = &days[index];
+            format!(
+                "{}: {}, {} % up",
+                day.date,
+                day.worst.label().to_lowercase(),
+                percent(day.uptime())
+            )
+        };
+        svg.push_str(&format!(
+            "<rect class=\"{class}\" x=\"{}\" width=\"{}\" height=\"30\"><title>{title}</title></rect>",
+            index * SLOT,
+            if quiet {
+                (end - index) * SLOT
+            } else {
+                SLOT - 1
+            },
+        ));
+        index = end;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use triage_core::status_page::uptime::{Stretch, daily};
+
+    #[test]
+    fn quiet_days_are_one_rectangle_and_a_bad_day_its_own() {
+        let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+        let since: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+        let outage = Stretch {
+            from: "2026-11-20T10:00:00Z".parse().unwrap(),
+            until: "2026-11-20T12:00:00Z".parse().unwrap(),
+            status: ComponentStatus::MajorOutage,
+        };
+        let days = daily(&[outage], since, 30, now);
+        let svg = bar(&days);
+        assert_eq!(svg.matches("<rect").count(), 4, "{svg}");
+        assert!(svg.contains("2026-10-25 to 2026-10-31: no data"), "{svg}");
+        assert!(
+            svg.contains("2026-11-01 to 2026-11-19: no incidents"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("2026-11-20: major outage, 91.66 % up"),
+            "{svg}"
+        );
+        let view = component("API", "", ComponentStatus::Operational, &days);
+        assert_eq!(view.uptime, "99.62");
+        assert!(
+            view.summary
+                .contains("incidents on 2026-11-20 (major outage)")
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! The public status page, no sign-in: the page itself (`/status`, one page per
+//! incident), its RSS and Atom feeds, and the Statuspage-shaped JSON under `/api/v2`.
+//! Only public wording leaves here: never the internal incident, its key or its people.
+//!
+//! Everything but the per-incident pages is rendered together from one read of the
+//! store and kept ([`cache`]) until a status-page write or the clock changes it.
+
+mod cache;
+mod feed;
+mod html;
+mod json;
+mod page;
+
+pub use cache::PageCache;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+
+use triage_store::StoreError;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use page::Page;
+
+/// One answer the page is rendered into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Summary,
+    Status,
+    Components,
+    Incidents,
+    Unresolved,
+    Maintenances,
+    Upcoming,
+    Active,
+    Html,
+    Rss,
+    Atom,
+}
+
+impl Kind {
+    /// Every kind, in the order of its discriminant.
+    const ALL: [Kind; 11] = [
+        Kind::Summary,
+        Kind::Status,
+        Kind::Components,
+        Kind::Incidents,
+        Kind::Unresolved,
+        Kind::Maintenances,
+        Kind::Upcoming,
+        Kind::Active,
+        Kind::Html,
+        Kind::Rss,
+        Kind::Atom,
+    ];
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Kind::Html => "text/html; charset=utf-8",
+            Kind::Rss => "application/rss+xml; charset=utf-8",
+            Kind::Atom => "application/atom+xml; charset=utf-8",
+            _ => "application/json",
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/status", answer(Kind::Html))
+        .route("/status/history.rss", answer(Kind::Rss))
+        .route("/status/history.atom", answer(Kind::Atom))
+        .route("/status/incidents/{id}", get(incident_page))
+        .route("/api/v2/summary.json", answer(Kind::Summary))
+        .route("/api/v2/status.json", answer(Kind::Status))
+        .route("/api/v2/components.json", answer(Kind::Components))
+        .route("/api/v2/incidents.json", answer(Kind::Incidents))
+        .route(
+            "/api/v2/incidents/unresolved.json",
+            answer(Kind::Unresolved),
+        )
+        .route(
+            "/api/v2/scheduled-maintenances.json",
+            answer(Kind::Maintenances),
+        )
+        .route(
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            answer(Kind::Upcoming),
+        )
+        .route(
+            "/api/v2/scheduled-maintenances/active.json",
+            answer(Kind::Active),
+        )
+}
+
+fn render(page: &Page, kind: Kind) -> ApiResult<Bytes> {
+    let value = match kind {
+        Kind::Summary => json::summary(page),
+        Kind::Status => json::status_only(page),
+        Kind::Components => json::components_only(page),
+        Kind::Incidents => json::incidents(page),
+        Kind::Unresolved => json::unresolved(page),
+        Kind::Maintenances => json::maintenances(page),
+        Kind::Upcoming => json::upcoming(page),
+        Kind::Active => json::active(page),
+        Kind::Html => return Ok(Bytes::from(html::page(page)?)),
+        Kind::Rss => return Ok(Bytes::from(feed::rss(page)?)),
+        Kind::Atom => return Ok(Bytes::from(feed::atom(page)?)),
+    };
+    Ok(Bytes::from(value.to_string()))
+}
+
+fn answer(kind: Kind) -> MethodRouter<AppState> {
+    get(move |State(state): State<AppState>, headers: HeaderMap| serve(state, headers, kind))
+}
+
+/// Public answers may be cached briefly by browsers and proxies (never for long: an
+/// update must show at once), revalidated by entity tag, and read from any origin.
+async fn serve(state: AppState, headers: HeaderMap, kind: Kind) -> ApiResult<Response> {
+    let url = state.outbound.base_url(&headers);
+    let rendered = state.status_page.get(&state, url).await?;
+    let public = [
+        (header::CACHE_CONTROL, "public, max-age=5"),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+    ];
+    let etag = [(header::ETAG, rendered.etag.clone())];
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|given| given.split(',').any(|tag| tag.trim() == rendered.etag));
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, public, etag).into_response());
+    }
+    Ok((
+        public,
+        etag,
+        [(header::CONTENT_TYPE, kind.content_type())],
+        rendered.body(kind),
+    )
+        .into_response())
+}
+
+/// One public incident or maintenance with all its updates. Read afresh: it is reached
+/// from the page, not reloaded by the crowd.
+async fn incident_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let missing = || ApiError::NotFound(format!("no incident {id} on the status page"));
+    let number: i64 = id.parse().map_err(|_| missing())?;
+    let incident = match state.store.public_incident(number, state.now()).await {
+        Err(StoreError::NotFound(_)) => return Err(missing()),
+        other => other?,
+    };
+    let (settings, _) = state.store.status_page_settings().await?;
+    let url = state.outbound.base_url(&headers);
+    let body = html::incident(&settings, &url, &incident)?;
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=5")],
+        axum::response::Html(body),
+    )
+        .into_response())
+}
