@@ -76,6 +76,12 @@ impl Client {
 
     /// GETs and returns the status code and the body's size.
     pub fn get_size(&self, path: &str) -> (u16, usize) {
+        let (status, body) = self.get_text(path);
+        (status, body.len())
+    }
+
+    /// GETs and returns the status code and the body.
+    pub fn get_text(&self, path: &str) -> (u16, String) {
         let mut response = self
             .agent
             .get(format!("{}{path}", self.base))
@@ -83,8 +89,8 @@ impl Client {
             .header("Cookie", &self.cookie)
             .call()
             .expect("the server answers");
-        let size = response.body_mut().read_to_vec().map_or(0, |b| b.len());
-        (response.status().as_u16(), size)
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        (response.status().as_u16(), body)
     }
 
     /// POSTs and returns the status code and body.

@@ -14,6 +14,7 @@ mod load;
 mod paging;
 mod server;
 mod stats;
+mod status_page;
 
 use std::time::Duration;
 
@@ -82,6 +83,10 @@ struct Args {
     /// incidents.
     #[arg(long)]
     jira: bool,
+    /// Measure the public status page instead: /status and summary.json under a crowd,
+    /// beside the health route, over `--rounds` rounds.
+    #[arg(long)]
+    status_page: bool,
 }
 
 fn main() {
@@ -136,6 +141,16 @@ fn main() {
         });
         assert_eq!(seed.errors, 0, "seeding incidents");
         jira::run(&server, args.incidents, args.list_samples);
+        return;
+    }
+    if args.status_page {
+        println!("# triage-bench --status-page ({backend:?})\n");
+        let settings = status_page::Settings {
+            workers: args.workers,
+            seconds: args.seconds,
+            rounds: args.rounds,
+        };
+        status_page::run(&server, &settings);
         return;
     }
     let run = Duration::from_secs(args.seconds);

@@ -14,7 +14,7 @@ pub const PASSWORD: &str = "bench password 1234";
 
 pub struct Server {
     child: Child,
-    _db: TestDb,
+    db: TestDb,
     pub url: String,
     pub token: String,
 }
@@ -66,10 +66,15 @@ impl Server {
             .to_string();
         Server {
             child,
-            _db: db,
+            db,
             url,
             token,
         }
+    }
+
+    /// The database the server runs on (a SQLite path or a PostgreSQL URL).
+    pub fn db(&self) -> &str {
+        &self.db.db
     }
 
     /// Resident and peak resident memory of the server process (Linux).

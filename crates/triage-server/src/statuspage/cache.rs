@@ -28,14 +28,61 @@ pub struct Rendered {
     url: String,
     rendered_at: Timestamp,
     expires_at: Timestamp,
-    /// The entity tag of every answer rendered together.
+    /// The entity tag of every answer rendered together (gzipped ones add `-gz`).
+    etag: String,
+    bodies: Vec<Encoded>,
+}
+
+/// An answer as rendered, and gzipped once when that makes it smaller.
+struct Encoded {
+    plain: Bytes,
+    gzip: Option<Bytes>,
+}
+
+/// Answers smaller than this go out as they are.
+const GZIP_FROM: usize = 1024;
+
+impl Encoded {
+    fn new(plain: Bytes) -> Encoded {
+        let gzip = (plain.len() >= GZIP_FROM).then(|| {
+            let mut encoder = flate2::write::GzEncoder::new(
+                Vec::with_capacity(plain.len() / 4),
+                flate2::Compression::default(),
+            );
+            // Writing to a Vec cannot fail.
+            let _ = std::io::Write::write_all(&mut encoder, &plain);
+            Bytes::from(encoder.finish().unwrap_or_default())
+        });
+        Encoded {
+            gzip: gzip.filter(|g| !g.is_empty() && g.len() < plain.len()),
+            plain,
+        }
+    }
+}
+
+/// One answer ready to send.
+pub struct Answer {
+    pub body: Bytes,
+    pub gzipped: bool,
     pub etag: String,
-    bodies: Vec<Bytes>,
 }
 
 impl Rendered {
-    pub fn body(&self, kind: Kind) -> Bytes {
-        self.bodies[kind as usize].clone()
+    /// The answer of `kind`, gzipped when the client takes gzip and it is worth it.
+    pub fn answer(&self, kind: Kind, takes_gzip: bool) -> Answer {
+        let encoded = &self.bodies[kind as usize];
+        match (&encoded.gzip, takes_gzip) {
+            (Some(gzip), true) => Answer {
+                body: gzip.clone(),
+                gzipped: true,
+                etag: format!("{}-gz\"", self.etag.trim_end_matches('"')),
+            },
+            _ => Answer {
+                body: encoded.plain.clone(),
+                gzipped: false,
+                etag: self.etag.clone(),
+            },
+        }
     }
 
     fn serves(&self, version: i64, url: &str, now: Timestamp) -> bool {
@@ -60,8 +107,8 @@ impl PageCache {
         let page = Page::read(state, url).await?;
         let bodies = Kind::ALL
             .iter()
-            .map(|kind| render(&page, *kind))
-            .collect::<ApiResult<Vec<Bytes>>>()?;
+            .map(|kind| render(&page, *kind).map(Encoded::new))
+            .collect::<ApiResult<Vec<Encoded>>>()?;
         let rendered = Arc::new(Rendered {
             // Read before the rest of the page: everything it counts is in what follows.
             version: page.version,

@@ -142,7 +142,12 @@ pub fn page(page: &Page) -> ApiResult<String> {
                 .incidents
                 .iter()
                 .filter(|i| i.created_at.to_zoned(TimeZone::UTC).date() == date)
-                .map(incident_view)
+                .map(|i| {
+                    // The latest word only; the incident's own page has them all.
+                    let mut view = incident_view(i);
+                    view.updates.truncate(1);
+                    view
+                })
                 .collect(),
         })
         .collect();

@@ -118,29 +118,58 @@ fn answer(kind: Kind) -> MethodRouter<AppState> {
 }
 
 /// Public answers may be cached briefly by browsers and proxies (never for long: an
-/// update must show at once), revalidated by entity tag, and read from any origin.
+/// update must show at once), revalidated by entity tag, gzipped for clients that take
+/// it, and read from any origin.
 async fn serve(state: AppState, headers: HeaderMap, kind: Kind) -> ApiResult<Response> {
     let url = state.outbound.base_url(&headers);
     let rendered = state.status_page.get(&state, url).await?;
+    let answer = rendered.answer(kind, takes_gzip(&headers));
     let public = [
         (header::CACHE_CONTROL, "public, max-age=5"),
         (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (header::VARY, "Accept-Encoding"),
     ];
-    let etag = [(header::ETAG, rendered.etag.clone())];
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|given| given.split(',').any(|tag| tag.trim() == rendered.etag));
+        .is_some_and(|given| given.split(',').any(|tag| tag.trim() == answer.etag));
+    let etag = [(header::ETAG, answer.etag)];
     if unchanged {
         return Ok((StatusCode::NOT_MODIFIED, public, etag).into_response());
     }
-    Ok((
+    let mut response = (
         public,
         etag,
         [(header::CONTENT_TYPE, kind.content_type())],
-        rendered.body(kind),
+        answer.body,
     )
-        .into_response())
+        .into_response();
+    if answer.gzipped {
+        response.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            axum::http::HeaderValue::from_static("gzip"),
+        );
+    }
+    Ok(response)
+}
+
+/// Whether `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+fn takes_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 /// One public incident or maintenance with all its updates. Read afresh: it is reached
@@ -164,4 +193,25 @@ async fn incident_page(
         axum::response::Html(body),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_is_taken_unless_refused() {
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_ENCODING, value.parse().unwrap());
+            takes_gzip(&headers)
+        };
+        assert!(with("gzip, deflate, br"));
+        assert!(with("br;q=1.0, gzip;q=0.8"));
+        assert!(with("*"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("gzip; q=0.0"));
+        assert!(!with("br, deflate"));
+        assert!(!takes_gzip(&HeaderMap::new()));
+    }
 }

@@ -410,6 +410,11 @@ fn the_public_page_shows_status_history_and_feeds(backend: Backend) {
     assert!(etag.starts_with('"'), "an entity tag: {etag}");
     let (status, _, body) = conditional(&app, "/api/v2/summary.json", Some(&etag));
     assert_eq!((status, body.as_str()), (304, ""));
+    // Browsers take gzip: the page goes compressed, with its own tag, and reads the same.
+    let (status, gz_tag, gzipped) = conditional(&app, "/status", None);
+    assert_eq!(status, 200);
+    assert!(gz_tag.ends_with("-gz\""), "{gz_tag}");
+    assert!(gzipped.contains("Checkout is down"));
     let (_, _, page) = fetch(&app, "/status");
     assert!(page.contains("Major Service Outage"), "{page}");
     assert!(page.contains("Checkout is down"));
