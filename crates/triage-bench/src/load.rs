@@ -80,13 +80,20 @@ impl Client {
         (status, body.len())
     }
 
-    /// GETs and returns the status code and the body.
+    /// GETs and returns the status code and the body (inflated if it came gzipped).
     pub fn get_text(&self, path: &str) -> (u16, String) {
+        self.get_encoded(path, "gzip")
+    }
+
+    /// GETs asking for `encoding` (`gzip`, or `identity` to spare the client inflating);
+    /// returns the status code and the body.
+    pub fn get_encoded(&self, path: &str, encoding: &str) -> (u16, String) {
         let mut response = self
             .agent
             .get(format!("{}{path}", self.base))
             .header("Authorization", &self.authorization)
             .header("Cookie", &self.cookie)
+            .header("Accept-Encoding", encoding)
             .call()
             .expect("the server answers");
         let body = response.body_mut().read_to_string().unwrap_or_default();

@@ -42,18 +42,21 @@ pub fn run(server: &Server, settings: &Settings) {
         settings.seconds,
         settings.rounds
     );
+    // Browsers take gzip; `identity` shows the server without the clients inflating
+    // every copy on the same cores.
     let routes = [
-        ("health (the floor)", "/health"),
-        ("/api/v2/summary.json", "/api/v2/summary.json"),
-        ("/status (HTML)", "/status"),
+        ("health (the floor)", "/health", "gzip"),
+        ("/api/v2/summary.json", "/api/v2/summary.json", "gzip"),
+        ("/status (HTML, gzip)", "/status", "gzip"),
+        ("/status (HTML, identity)", "/status", "identity"),
     ];
     let run = Duration::from_secs(settings.seconds);
     let mut results: Vec<Vec<Stats>> = routes.iter().map(|_| Vec::new()).collect();
     for _ in 0..settings.rounds {
-        for (index, (_, path)) in routes.iter().enumerate() {
+        for (index, (_, path, encoding)) in routes.iter().enumerate() {
             let stats =
                 load::closed_loop(server, settings.workers, run, |client, _, _| {
-                    match client.get_status(path) {
+                    match client.get_encoded(path, encoding).0 {
                         200 => Ok(()),
                         status => Err(status),
                     }
@@ -65,7 +68,7 @@ pub fn run(server: &Server, settings: &Settings) {
     println!("| route | throughput (req/s) | p50 (ms) | p99 (ms) | share of the floor |");
     println!("|---|---|---|---|---|");
     let floor = median(results[0].iter().map(Stats::throughput));
-    for ((name, _), rounds) in routes.iter().zip(&results) {
+    for ((name, _, _), rounds) in routes.iter().zip(&results) {
         let throughput = median(rounds.iter().map(Stats::throughput));
         println!(
             "| {name} | {throughput:.0} | {:.2} | {:.2} | {:.2} |",

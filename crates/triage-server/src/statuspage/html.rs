@@ -257,18 +257,21 @@ fn component(
     days: &[Day],
 ) -> ComponentView {
     let uptime = percent(overall_uptime(days));
-    let troubled: Vec<String> = days
+    let troubled: Vec<&Day> = days
         .iter()
         .filter(|d| d.observed && d.worst != ComponentStatus::Operational)
-        .map(|d| format!("{} ({})", d.date, d.worst.label().to_lowercase()))
         .collect();
-    let summary = if troubled.is_empty() {
-        format!("{uptime} % uptime over the last {HISTORY_DAYS} days; no incidents")
-    } else {
-        format!(
-            "{uptime} % uptime over the last {HISTORY_DAYS} days; incidents on {}",
-            troubled.join(", ")
-        )
+    // The count and the worst only: each day's detail is in the bar's tooltips, and a
+    // list of dates per component would double the page.
+    let summary = match troubled.iter().map(|d| d.worst).max() {
+        None => format!("{uptime} % uptime over the last {HISTORY_DAYS} days; no incidents"),
+        Some(worst) => format!(
+            "{uptime} % uptime over the last {HISTORY_DAYS} days; incidents on {} {}, the \
+             worst a {}",
+            troubled.len(),
+            if troubled.len() == 1 { "day" } else { "days" },
+            worst.label().to_lowercase()
+        ),
     };
     ComponentView {
         name: name.to_string(),
@@ -290,53 +293,48 @@ fn day_class(day: &Day) -> &'static str {
     }
 }
 
-/// The 90-day bar: one slot per day, runs of quiet days drawn as one rectangle filled with
-/// a day-per-slot pattern (so a calm component costs a few bytes), each troubled day on
-/// its own with a tooltip.
+/// The 90-day bar, one slot per day: the days before the component existed and the quiet
+/// days since are one rectangle each, filled with a day-per-slot pattern, and each
+/// troubled day is drawn over them with a tooltip — a calm component costs a few bytes,
+/// and each incident adds one small rectangle.
 fn bar(days: &[Day]) -> String {
     const SLOT: usize = 5;
     let mut svg = format!(
         "<svg class=\"bar\" viewBox=\"0 0 {} 30\" preserveAspectRatio=\"none\" aria-hidden=\"true\" focusable=\"false\">",
         days.len() * SLOT
     );
-    let mut index = 0;
-    while index < days.len() {
-        let class = day_class(&days[index]);
-        let quiet = class == "operational" || class == "nodata";
-        let mut end = index + 1;
-        while quiet && end < days.len() && day_class(&days[end]) == class {
-            end += 1;
+    let unobserved = days.iter().take_while(|d| !d.observed).count();
+    let mut background = |from: usize, to: usize, class: &str, what: &str| {
+        if from < to {
+            svg.push_str(&format!(
+                "<rect class=\"{class}\" x=\"{}\" width=\"{}\"><title>{} to {}: {what}</title></rect>",
+                from * SLOT,
+                (to - from) * SLOT,
+                days[from].date,
+                days[to - 1].date,
+            ));
         }
-        let title = if quiet {
-            let what = if class == "nodata" {
-                "no data"
-            } else {
-                "no incidents"
-            };
-            if end - index == 1 {
-                format!("{}: {what}", days[index].date)
-            } else {
-                format!("{} to {}: {what}", days[index].date, days[end - 1].date)
-            }
-        } else {
-            let day = &days[index];
-            format!(
-                "{}: {}, {} % up",
-                day.date,
-                day.worst.label().to_lowercase(),
-                percent(day.uptime())
-            )
-        };
+    };
+    background(0, unobserved, "nodata", "no data");
+    background(
+        unobserved,
+        days.len(),
+        "operational",
+        "no incidents unless marked",
+    );
+    for (index, day) in days.iter().enumerate() {
+        let class = day_class(day);
+        if class == "operational" || class == "nodata" {
+            continue;
+        }
         svg.push_str(&format!(
-            "<rect class=\"{class}\" x=\"{}\" width=\"{}\" height=\"30\"><title>{title}</title></rect>",
+            "<rect class=\"{class}\" x=\"{}\" width=\"{}\"><title>{}: {}, {} % up</title></rect>",
             index * SLOT,
-            if quiet {
-                (end - index) * SLOT
-            } else {
-                SLOT - 1
-            },
+            SLOT - 1,
+            day.date,
+            day.worst.label().to_lowercase(),
+            percent(day.uptime())
         ));
-        index = end;
     }
     svg.push_str("</svg>");
     svg
@@ -348,7 +346,7 @@ mod tests {
     use triage_core::status_page::uptime::{Stretch, daily};
 
     #[test]
-    fn quiet_days_are_one_rectangle_and_a_bad_day_its_own() {
+    fn quiet_days_are_one_rectangle_and_a_bad_day_is_drawn_over_them() {
         let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
         let since: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
         let outage = Stretch {
@@ -358,10 +356,10 @@ mod tests {
         };
         let days = daily(&[outage], since, 30, now);
         let svg = bar(&days);
-        assert_eq!(svg.matches("<rect").count(), 4, "{svg}");
+        assert_eq!(svg.matches("<rect").count(), 3, "{svg}");
         assert!(svg.contains("2026-10-25 to 2026-10-31: no data"), "{svg}");
         assert!(
-            svg.contains("2026-11-01 to 2026-11-19: no incidents"),
+            svg.contains("2026-11-01 to 2026-11-23: no incidents unless marked"),
             "{svg}"
         );
         assert!(
@@ -372,7 +370,9 @@ mod tests {
         assert_eq!(view.uptime, "99.62");
         assert!(
             view.summary
-                .contains("incidents on 2026-11-20 (major outage)")
+                .ends_with("incidents on 1 day, the worst a major outage"),
+            "{}",
+            view.summary
         );
     }
 }
