@@ -180,6 +180,23 @@ pub fn incident(
     Ok(view.render()?)
 }
 
+#[derive(Template)]
+#[template(path = "status_missing.html")]
+struct MissingPage<'a> {
+    frame: Frame<'a>,
+    id: &'a str,
+}
+
+/// What a visitor following a wrong link sees: the page's frame, a sentence, the way
+/// back.
+pub fn missing(settings: &StatusPageSettings, url: &str, id: &str) -> ApiResult<String> {
+    let view = MissingPage {
+        frame: Frame::new(settings, url),
+        id,
+    };
+    Ok(view.render()?)
+}
+
 fn incident_view(i: &PublicIncident) -> IncidentView {
     IncidentView {
         id: i.id,

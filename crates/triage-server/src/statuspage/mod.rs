@@ -17,13 +17,13 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 
 use triage_store::StoreError;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use page::Page;
 
 /// One answer the page is rendered into.
@@ -173,26 +173,33 @@ fn takes_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// One public incident or maintenance with all its updates. Read afresh: it is reached
-/// from the page, not reloaded by the crowd.
+/// from the page, not reloaded by the crowd. A wrong number is a page too, for people.
 async fn incident_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let missing = || ApiError::NotFound(format!("no incident {id} on the status page"));
-    let number: i64 = id.parse().map_err(|_| missing())?;
-    let incident = match state.store.public_incident(number, state.now()).await {
-        Err(StoreError::NotFound(_)) => return Err(missing()),
-        other => other?,
+    let found = match id.parse::<i64>() {
+        Ok(number) => match state.store.public_incident(number, state.now()).await {
+            Err(StoreError::NotFound(_)) => None,
+            other => Some(other?),
+        },
+        Err(_) => None,
     };
     let (settings, _) = state.store.status_page_settings().await?;
     let url = state.outbound.base_url(&headers);
-    let body = html::incident(&settings, &url, &incident)?;
-    Ok((
-        [(header::CACHE_CONTROL, "public, max-age=5")],
-        axum::response::Html(body),
-    )
-        .into_response())
+    let cache = [(header::CACHE_CONTROL, "public, max-age=5")];
+    Ok(match found {
+        Some(incident) => {
+            (cache, Html(html::incident(&settings, &url, &incident)?)).into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            cache,
+            Html(html::missing(&settings, &url, &id)?),
+        )
+            .into_response(),
+    })
 }
 
 #[cfg(test)]

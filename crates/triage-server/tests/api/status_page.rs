@@ -467,7 +467,10 @@ fn the_public_page_shows_status_history_and_feeds(backend: Backend) {
     assert!(single.contains("Payments work again."));
     assert!(single.contains("Payments fail at checkout; we are on it."));
     assert!(!single.contains("INTERNAL-ONLY") && !single.contains("INC-1"));
-    assert_eq!(fetch(&app, "/status/incidents/999").0, 404);
+    let (status, kind, missing) = fetch(&app, "/status/incidents/999");
+    assert_eq!(status, 404);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(missing.contains("No such incident") && missing.contains("Acme Status"));
     assert_eq!(fetch(&app, "/status/incidents/nope").0, 404);
 
     let (_, kind, rss) = fetch(&app, "/status/history.rss");

@@ -33,12 +33,7 @@ impl Default for StatusPageSettings {
 
 impl StatusPageSettings {
     fn checked(self) -> StoreResult<StatusPageSettings> {
-        let name = self.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(StoreError::Invalid(
-                "the page's name must be 1 to 100 characters".into(),
-            ));
-        }
+        let name = super::text("the page's name", &self.name, 100)?;
         let logo_url = self.logo_url.trim().to_string();
         let logo_ok = logo_url.is_empty()
             || ((logo_url.starts_with("https://")
