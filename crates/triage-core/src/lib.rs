@@ -6,6 +6,7 @@
 //! inputs and is tested as such.
 
 pub mod alert;
+pub mod cadence;
 pub mod clock;
 pub mod duration;
 pub mod email;
@@ -18,6 +19,7 @@ pub mod priority;
 pub mod role;
 pub mod severity;
 pub mod sla;
+pub mod stakeholder;
 pub mod status_page;
 pub mod timeline;
 pub mod workflow;

@@ -120,6 +120,30 @@ pub enum EventData {
         status: String,
         body: String,
     },
+    /// The commander told the incident's stakeholders how it stands.
+    StakeholderUpdate {
+        update_id: i64,
+        message: String,
+        /// Who it went to: "group sre", "slack hooks.slack.com", …
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        recipients: Vec<String>,
+        /// The next update promised, as said: "2026-11-23 10:30 UTC".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_update: Option<String>,
+    },
+    /// A stakeholder update was due and none came: the commander was reminded.
+    UpdateOverdue {
+        due: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reminded: Vec<String>,
+    },
+    /// Someone was added to, or removed from, those who hear of the incident.
+    StakeholderAdded {
+        stakeholder: String,
+    },
+    StakeholderRemoved {
+        stakeholder: String,
+    },
 }
 
 /// How many alert summaries a timeline event lists.
@@ -147,6 +171,10 @@ impl EventData {
             EventData::AcknowledgementLapsed { .. } => "acknowledgement_lapsed",
             EventData::EscalatedByHand => "escalated",
             EventData::PublicUpdate { .. } => "public_update",
+            EventData::StakeholderUpdate { .. } => "stakeholder_update",
+            EventData::UpdateOverdue { .. } => "update_overdue",
+            EventData::StakeholderAdded { .. } => "stakeholder_added",
+            EventData::StakeholderRemoved { .. } => "stakeholder_removed",
         }
     }
 
@@ -281,6 +309,35 @@ impl EventData {
             ),
             EventData::PublicUpdate { status, body, .. } => {
                 format!("posted to the status page ({status}): {body}")
+            }
+            EventData::StakeholderUpdate {
+                message,
+                recipients,
+                next_update,
+                ..
+            } => {
+                let mut text = format!("updated the stakeholders: {message}");
+                if !recipients.is_empty() {
+                    text.push_str(&format!(" (to {})", recipients.join(", ")));
+                }
+                if let Some(next) = next_update {
+                    text.push_str(&format!("; next update by {next}"));
+                }
+                text
+            }
+            EventData::UpdateOverdue { due, reminded } => {
+                let whom = if reminded.is_empty() {
+                    "nobody to remind: the incident has no assignee".to_string()
+                } else {
+                    format!("reminded {}", reminded.join(", "))
+                };
+                format!("recorded an overdue stakeholder update, due {due}; {whom}")
+            }
+            EventData::StakeholderAdded { stakeholder } => {
+                format!("added {stakeholder} to the stakeholders")
+            }
+            EventData::StakeholderRemoved { stakeholder } => {
+                format!("removed {stakeholder} from the stakeholders")
             }
         }
     }

@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicUsize;
 use futures_util::future::BoxFuture;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyConnection, AnyPool, SqlSafeStr};
+use triage_core::cadence::Cadence;
 use triage_core::sla::ResponseTimes;
 use triage_core::workflow::Workflow;
 
@@ -29,6 +30,8 @@ pub struct StoreOptions {
     pub connections: Option<u32>,
     /// The response time each priority promises.
     pub response_times: ResponseTimes,
+    /// The longest wait between stakeholder updates each severity allows.
+    pub update_cadence: Cadence,
 }
 
 impl Default for StoreOptions {
@@ -38,6 +41,7 @@ impl Default for StoreOptions {
             workflow: Arc::new(Workflow::builtin()),
             connections: None,
             response_times: ResponseTimes::default(),
+            update_cadence: Cadence::default(),
         }
     }
 }

@@ -36,6 +36,7 @@ mod sqlite;
 mod status_page;
 mod time;
 mod tokens;
+mod updates;
 mod users;
 mod writer;
 
@@ -67,4 +68,5 @@ pub use status_page::{
     PublicFilter, PublicIncident, PublicUpdate, StatusComponent, StatusPageSettings,
 };
 pub use tokens::NewToken;
+pub use updates::{NewStakeholder, NewStakeholderUpdate, Stakeholder, StakeholderUpdate};
 pub use users::{NewUser, UserChanges};

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use triage_core::cadence::Kept;
 use triage_core::incident::DetectionSource;
 use triage_core::link::{LinkDirection, LinkType};
 use triage_core::role::Role;
@@ -43,6 +44,13 @@ pub struct Incident {
     pub response_due_at: Option<Timestamp>,
     /// When the response deadline passed unacknowledged, if it did.
     pub response_breached_at: Option<Timestamp>,
+    /// When the next stakeholder update is due while it is being worked (none when its
+    /// severity asks for none, or it is not in an In Progress status).
+    pub update_due_at: Option<Timestamp>,
+    /// Since when an update is overdue; none while the cadence is kept.
+    pub update_overdue_at: Option<Timestamp>,
+    /// Update intervals kept and missed.
+    pub update_cadence: Kept,
     pub version: i64,
     pub links: Vec<IncidentLink>,
 }

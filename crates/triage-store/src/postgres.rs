@@ -73,6 +73,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "status page history",
         include_str!("../migrations/postgres/0011_status_page_history.sql"),
     ),
+    (
+        12,
+        "stakeholder updates",
+        include_str!("../migrations/postgres/0012_stakeholder_updates.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

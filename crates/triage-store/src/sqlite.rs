@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "status page history",
         include_str!("../migrations/sqlite/0011_status_page_history.sql"),
     ),
+    (
+        12,
+        "stakeholder updates",
+        include_str!("../migrations/sqlite/0012_stakeholder_updates.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -16,7 +16,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::{CliError, CliResult, Client};
 use crate::commands::{
-    admin, data, incidents, oncall, people, serve, services, silences, workflow,
+    admin, data, incidents, oncall, people, serve, services, silences, updates, workflow,
 };
 
 #[derive(Parser)]
@@ -79,8 +79,11 @@ enum Command {
     Link(incidents::LinkArgs),
     /// Remove a link (its id is shown by `triage show`).
     Unlink(incidents::UnlinkArgs),
-    /// Change an incident's fields.
+    /// Change an incident's fields, or post a stakeholder update (--message).
     Update(incidents::UpdateArgs),
+    /// Who hears of an incident's updates.
+    #[command(subcommand)]
+    Stakeholder(updates::StakeholderCommand),
     /// Show an incident's timeline.
     Timeline(incidents::KeyArgs),
     /// Manage users.
@@ -164,6 +167,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Link(args) => incidents::link(&context, args),
         Command::Unlink(args) => incidents::unlink(&context, args),
         Command::Update(args) => incidents::update(&context, args),
+        Command::Stakeholder(command) => updates::stakeholder(&context, command),
         Command::Timeline(args) => incidents::timeline(&context, args),
         Command::User(command) => people::user(&context, command),
         Command::Group(command) => people::group(&context, command),

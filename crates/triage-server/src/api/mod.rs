@@ -10,6 +10,7 @@ pub(crate) mod schedules;
 mod services;
 mod silences;
 mod status_page;
+mod updates;
 
 use axum::Router;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(services::router())
         .merge(silences::router())
         .merge(status_page::router())
+        .merge(updates::router())
         .merge(openapi::router());
     Router::new().nest("/api/v1", api).merge(health::router())
 }

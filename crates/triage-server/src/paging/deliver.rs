@@ -51,7 +51,7 @@ pub async fn send(
             })
             .await;
     }
-    let request = match request(notification, &payload, &said, links, now) {
+    let request = match request(notification, &payload, &said, now) {
         Ok(request) => request,
         Err(error) => return Attempt::Failed(error),
     };
@@ -68,9 +68,21 @@ struct Said<'a> {
     summary: &'a str,
     status: &'a str,
     priority: &'a str,
-    /// Whom it was sent to and why: `Paged ann@example.com (level 1)`.
+    /// Whom it was sent to and why (`Paged ann@example.com (level 1)`), or the update's
+    /// message.
     context: String,
-    links: &'a Links,
+    /// Further facts: an update's impact, when the next one is due, who posted it.
+    details: Vec<(&'static str, String)>,
+    /// The incident's page, and the acknowledge link where acknowledging is what the
+    /// reader should do (a page or a breach, not an update to stakeholders).
+    incident_link: Option<&'a str>,
+    acknowledge: Option<&'a str>,
+}
+
+/// A time in a payload as a person reads it: `2026-11-23 10:30 UTC`.
+fn when(value: &Value) -> Option<String> {
+    let at: Timestamp = value.as_str()?.parse().ok()?;
+    Some(at.strftime("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 impl<'a> Said<'a> {
@@ -80,6 +92,8 @@ impl<'a> Said<'a> {
         let (key, summary, status) = (text("key"), text("summary"), text("status"));
         let priority = incident["priority"].as_str().unwrap_or("no priority");
         let user = payload["user"].as_str().unwrap_or_default();
+        let mut details = Vec::new();
+        let mut acknowledge = links.acknowledge.as_deref();
         let (what, detail, context) = match payload["event"].as_str() {
             Some("incident.response_breached") => (
                 "Response time breached",
@@ -89,6 +103,36 @@ impl<'a> Said<'a> {
                     payload["due"].as_str().unwrap_or("its deadline")
                 ),
             ),
+            Some("incident.stakeholder_update") => {
+                let update = &payload["update"];
+                if let Some(impact) = update["impact"].as_str() {
+                    details.push(("Impact", impact.to_string()));
+                }
+                if let Some(next) = when(&update["next_update_at"]) {
+                    details.push(("Next update", next));
+                }
+                if let Some(author) = update["author"]["name"].as_str() {
+                    details.push(("Posted by", author.to_string()));
+                }
+                acknowledge = None;
+                (
+                    "Update",
+                    status.to_string(),
+                    update["message"].as_str().unwrap_or_default().to_string(),
+                )
+            }
+            Some("incident.update_overdue") => {
+                acknowledge = None;
+                (
+                    "Update overdue",
+                    status.to_string(),
+                    format!(
+                        "A stakeholder update on {key} was due at {}: post one with \
+                         `triage update {key} --message \"…\"` or on the incident's page",
+                        when(&payload["due"]).unwrap_or_else(|| "its deadline".to_string())
+                    ),
+                )
+            }
             _ => (
                 "Paged",
                 format!("{status}, level {}", payload["level"]),
@@ -102,23 +146,40 @@ impl<'a> Said<'a> {
             status,
             priority,
             context,
-            links,
+            details,
+            incident_link: links.incident.as_deref(),
+            acknowledge,
         }
     }
 
     /// The plain-text form: an e-mail's body.
     fn text(&self) -> String {
-        let mut text = format!(
-            "{}\n\n{}: {}\nStatus: {}\nPriority: {}\n",
-            self.context, self.key, self.summary, self.status, self.priority
-        );
-        if let Some(url) = &self.links.acknowledge {
+        let mut text = format!("{}\n\n", self.context);
+        for (label, value) in &self.details {
+            text.push_str(&format!("{label}: {value}\n"));
+        }
+        text.push_str(&format!(
+            "{}: {}\nStatus: {}\nPriority: {}\n",
+            self.key, self.summary, self.status, self.priority
+        ));
+        if let Some(url) = self.acknowledge {
             text.push_str(&format!("\nAcknowledge: {url}\n"));
         }
-        if let Some(url) = &self.links.incident {
+        if let Some(url) = self.incident_link {
             text.push_str(&format!("Open the incident: {url}\n"));
         }
         text
+    }
+
+    /// The buttons a chat message offers: acknowledge (where it applies), open.
+    fn buttons(&self) -> Vec<(&'static str, &'a str, bool)> {
+        [
+            ("Acknowledge", self.acknowledge, true),
+            ("Open incident", self.incident_link, false),
+        ]
+        .into_iter()
+        .filter_map(|(label, url, primary)| Some((label, url?, primary)))
+        .collect()
     }
 }
 
@@ -133,7 +194,6 @@ fn request(
     notification: &Notification,
     payload: &Value,
     said: &Said,
-    links: &Links,
     now: Timestamp,
 ) -> Result<Request, String> {
     let mut headers = vec![("Idempotency-Key", notification.idempotency_key.clone())];
@@ -141,8 +201,8 @@ fn request(
         "webhook" => {
             let mut payload = payload.clone();
             payload["links"] = json!({
-                "incident": links.incident,
-                "acknowledge": links.acknowledge,
+                "incident": said.incident_link,
+                "acknowledge": said.acknowledge,
             });
             let body = payload.to_string();
             if let Some(secret) = &notification.secret {
@@ -174,29 +234,29 @@ fn mrkdwn(text: &str) -> String {
 }
 
 fn slack(said: &Said) -> Value {
+    let mut fields = vec![
+        json!({"type": "mrkdwn", "text": format!("*Status:*\n{}", mrkdwn(said.status))}),
+        json!({"type": "mrkdwn", "text": format!("*Priority:*\n{}", mrkdwn(said.priority))}),
+    ];
+    fields.extend(said.details.iter().map(|(label, value)| {
+        json!({"type": "mrkdwn", "text": format!("*{label}:*\n{}", mrkdwn(value))})
+    }));
     let mut blocks = vec![
         json!({"type": "header", "text": {"type": "plain_text", "text": format!("{}: {}", said.key, said.summary).chars().take(150).collect::<String>()}}),
-        json!({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": format!("*Status:*\n{}", mrkdwn(said.status))},
-            {"type": "mrkdwn", "text": format!("*Priority:*\n{}", mrkdwn(said.priority))},
-        ]}),
-        json!({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": mrkdwn(&said.context)},
-        ]}),
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(&said.context)}}),
+        json!({"type": "section", "fields": fields}),
     ];
-    let buttons: Vec<Value> = [
-        ("Acknowledge", &said.links.acknowledge, Some("primary")),
-        ("Open incident", &said.links.incident, None),
-    ]
-    .into_iter()
-    .filter_map(|(label, url, style)| {
-        let mut button = json!({"type": "button", "text": {"type": "plain_text", "text": label}, "url": url.as_ref()?});
-        if let Some(style) = style {
-            button["style"] = json!(style);
-        }
-        Some(button)
-    })
-    .collect();
+    let buttons: Vec<Value> = said
+        .buttons()
+        .into_iter()
+        .map(|(label, url, primary)| {
+            let mut button = json!({"type": "button", "text": {"type": "plain_text", "text": label}, "url": url});
+            if primary {
+                button["style"] = json!("primary");
+            }
+            button
+        })
+        .collect();
     if !buttons.is_empty() {
         blocks.push(json!({"type": "actions", "elements": buttons}));
     }
@@ -204,15 +264,18 @@ fn slack(said: &Said) -> Value {
 }
 
 fn teams(said: &Said) -> Value {
-    let actions: Vec<Value> = [
-        ("Acknowledge", &said.links.acknowledge),
-        ("Open incident", &said.links.incident),
-    ]
-    .into_iter()
-    .filter_map(|(label, url)| {
-        Some(json!({"@type": "OpenUri", "name": label, "targets": [{"os": "default", "uri": url.as_ref()?}]}))
-    })
-    .collect();
+    let actions: Vec<Value> = said
+        .buttons()
+        .into_iter()
+        .map(|(label, url, _)| {
+            json!({"@type": "OpenUri", "name": label, "targets": [{"os": "default", "uri": url}]})
+        })
+        .collect();
+    let facts: Vec<Value> = said
+        .details
+        .iter()
+        .map(|(label, value)| json!({"name": label, "value": value}))
+        .collect();
     json!({
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",
@@ -220,6 +283,7 @@ fn teams(said: &Said) -> Value {
         "themeColor": "D13438",
         "title": said.headline,
         "text": said.context,
+        "sections": [{"facts": facts}],
         "potentialAction": actions,
     })
 }
@@ -330,6 +394,46 @@ mod tests {
         assert_eq!(
             said.context,
             "Nobody acknowledged INC-7 by 2026-11-22T10:15:00Z"
+        );
+    }
+
+    #[test]
+    fn a_stakeholder_update_carries_its_message_and_no_acknowledge_link() {
+        let payload = json!({
+            "event": "incident.stakeholder_update",
+            "incident": {"key": "INC-7", "summary": "Checkout down", "status": "In Progress", "priority": "P1"},
+            "update": {
+                "message": "Failing over to the standby database",
+                "impact": "EU checkouts fail",
+                "next_update_at": "2026-11-23T10:30:00Z",
+                "author": {"email": "ann@example.com", "name": "Ann"},
+            },
+        });
+        let links = Links {
+            incident: Some("https://triage.example.com/incidents/INC-7".to_string()),
+            acknowledge: Some("https://triage.example.com/ack/9.abc".to_string()),
+        };
+        let said = Said::of(&payload, &links);
+        assert_eq!(
+            said.headline,
+            "Update: INC-7 P1: Checkout down (In Progress)"
+        );
+        let text = said.text();
+        assert!(
+            text.starts_with(
+                "Failing over to the standby database\n\nImpact: EU checkouts fail\n\
+                 Next update: 2026-11-23 10:30 UTC\nPosted by: Ann\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("Acknowledge"), "{text}");
+        let slack = slack(&said);
+        let buttons = &slack["blocks"][3]["elements"];
+        assert_eq!(buttons.as_array().unwrap().len(), 1);
+        assert_eq!(buttons[0]["text"]["text"], "Open incident");
+        assert_eq!(
+            teams(&said)["sections"][0]["facts"][0]["value"],
+            "EU checkouts fail"
         );
     }
 }

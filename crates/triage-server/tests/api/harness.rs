@@ -277,6 +277,9 @@ impl TestApp {
             "SELECT COUNT(*) FROM contact_methods",
             "SELECT COUNT(*) FROM escalations",
             "SELECT COUNT(*) FROM outbox",
+            "SELECT COUNT(*) FROM incident_stakeholders",
+            "SELECT COUNT(*) FROM stakeholder_updates",
+            "SELECT COUNT(*) FROM public_updates",
         ]
         .iter()
         .map(|sql| self.scalar(sql))

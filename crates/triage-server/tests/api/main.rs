@@ -19,4 +19,5 @@ mod senders;
 mod snapshots;
 mod status_page;
 mod story;
+mod updates;
 mod web;

@@ -370,6 +370,30 @@ fn a_missed_response_time_is_recorded_and_the_sre_group_told(backend: Backend) {
 
 on_both_backends!(a_missed_response_time_is_recorded_and_the_sre_group_told);
 
+fn an_incident_closed_before_its_deadline_is_not_breached(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let incident = app.incident(json!({"summary": "Flapping probe", "priority": "P1"}));
+    let key = incident["key"].as_str().unwrap().to_string();
+    let (status, body) = app.post(
+        &app.admin,
+        &format!("/api/v1/incidents/{key}/transitions"),
+        json!({"name": "False Alarm"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    // Nobody acknowledged it, but it ended before its 15 minutes were up.
+    app.advance(30);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM events WHERE kind = 'response_breached'"),
+        0
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM incidents WHERE response_breached_at IS NOT NULL"),
+        0
+    );
+}
+
+on_both_backends!(an_incident_closed_before_its_deadline_is_not_breached);
+
 fn a_breach_tells_the_assignee_and_the_level_paged_last(backend: Backend) {
     let app = TestApp::spawn(backend);
     let receiver = Receiver::start();

@@ -24,7 +24,7 @@ const PUBLIC: [&str; 8] = [
 ];
 
 /// A public route's answer, read with no credentials at all.
-fn public(app: &TestApp, path: &str) -> Value {
+pub(crate) fn public(app: &TestApp, path: &str) -> Value {
     let (status, body) = app.raw("GET", path, None, None, &[]);
     assert_eq!(status, 200, "{path}: {body}");
     body
@@ -34,7 +34,7 @@ fn public(app: &TestApp, path: &str) -> Value {
 const PAGES: [&str; 3] = ["/status", "/status/history.rss", "/status/history.atom"];
 
 /// Nothing internal in any public answer.
-fn nothing_leaks(app: &TestApp) {
+pub(crate) fn nothing_leaks(app: &TestApp) {
     let json = PUBLIC
         .iter()
         .map(|path| (*path, public(app, path).to_string()));

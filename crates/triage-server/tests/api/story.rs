@@ -4,7 +4,7 @@
 use serde_json::json;
 use triage_testdb::{Backend, on_both_backends};
 
-use crate::harness::{TestApp, assert_error};
+use crate::harness::{TestApp, assert_error, until};
 
 fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart(backend: Backend) {
     let mut app = TestApp::spawn(backend);
@@ -119,8 +119,11 @@ fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart(backend: B
     );
     assert_eq!(status, 201, "{linked}");
     assert_eq!(linked["links"][0]["relation"], "is caused by");
-    let before = app.snapshot();
     app.advance(24 * 60);
+    // A day in Monitoring without a stakeholder update: the overdue update is recorded
+    // (once: the next reminder is due half an hour on).
+    until(|| app.scalar("SELECT COUNT(*) FROM events WHERE kind = 'update_overdue'") == 1);
+    let before = app.snapshot();
     let refused = app.post(
         &oncall,
         &format!("/api/v1/incidents/{key}/resolve"),
@@ -172,6 +175,7 @@ fn an_incident_from_open_to_resolved_with_every_refusal_and_a_restart(backend: B
             "oncall moved Investigating → In Progress: Root cause identified: Database connection pool exhausted",
             "oncall moved In Progress → Monitoring: Fix deployed, monitoring for 24 hours",
             "oncall linked: is caused by INC-2",
+            "Triage recorded an overdue stakeholder update, due 2026-11-22 10:32 UTC; reminded oncall@example.com (no contact method)",
             "oncall moved Monitoring → Resolved (resolution: Fixed): Incident resolved. No recurrence in 24h.",
         ]
     );

@@ -11,6 +11,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::Incident;
 use crate::sql::{Statements, Value};
 use crate::time::to_db;
+use crate::updates::push_severity_change;
 use crate::users::user_id;
 
 use super::create::push_names;
@@ -49,6 +50,7 @@ impl Store {
         let key = key.to_string();
         let actor_id = actor.user_id;
         let times = self.options.response_times;
+        let cadence = self.options.update_cadence;
         self.write_incident(move |connection| {
             Box::pin(async move {
                 lock_incidents(connection, std::slice::from_ref(&key)).await?;
@@ -115,6 +117,14 @@ impl Store {
                 {
                     let rank = severity.map(|s| i64::from(s.rank()));
                     push_column(&mut statements, state.id, "severity", rank.into());
+                    push_severity_change(
+                        &mut statements,
+                        state.id,
+                        state.category,
+                        severity,
+                        &cadence,
+                        now,
+                    );
                 }
                 if let Some(detected_at) = changes.detected_at
                     && changed(

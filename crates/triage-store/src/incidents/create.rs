@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use sqlx::AnyConnection;
 use triage_core::incident::{parse_names, parse_summary, parse_text};
 use triage_core::timeline::EventData;
+use triage_core::workflow::Category;
 
 use crate::actor::Actor;
 use crate::db::Store;
@@ -14,6 +15,7 @@ use crate::model::Incident;
 use crate::paging::start_escalation;
 use crate::sql::{Statements, Value, placeholders};
 use crate::time::to_db;
+use crate::updates::push_status_change;
 use crate::users::user_id;
 
 use super::NewIncident;
@@ -109,6 +111,15 @@ pub(crate) async fn insert_incident(
         &services,
     );
     push_names(&mut statements, "incident_labels", "label", id, &labels);
+    // A workflow whose first status is already being worked starts the cadence now.
+    push_status_change(
+        &mut statements,
+        id,
+        (Category::ToDo, category),
+        new.severity,
+        &options.update_cadence,
+        now,
+    );
     let created = EventData::Created {
         summary,
         status,

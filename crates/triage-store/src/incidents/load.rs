@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use futures_util::future::BoxFuture;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use triage_core::cadence::Kept;
 use triage_core::incident::DetectionSource;
 use triage_core::link::{LinkDirection, LinkType};
 use triage_core::workflow::Category;
@@ -129,7 +130,8 @@ pub(crate) async fn load_incidents(
          i.severity, a.email AS a_email, a.display_name AS a_name, r.email AS r_email, \
          r.display_name AS r_name, i.detection_source, i.detected_at, i.resolution, \
          i.created_at, i.updated_at, i.resolved_at, i.acknowledged_at, i.version, \
-         i.response_due_at, i.response_breached_at \
+         i.response_due_at, i.response_breached_at, i.update_due_at, i.update_overdue_at, \
+         i.updates_kept, i.updates_missed \
          FROM incidents i LEFT JOIN users a ON a.id = i.assignee_id \
          LEFT JOIN users r ON r.id = i.reporter_id WHERE i.id IN ({list})"
     );
@@ -164,6 +166,12 @@ pub(crate) async fn load_incidents(
             acknowledged_at: from_db_opt(row.try_get("acknowledged_at")?)?,
             response_due_at: from_db_opt(row.try_get("response_due_at")?)?,
             response_breached_at: from_db_opt(row.try_get("response_breached_at")?)?,
+            update_due_at: from_db_opt(row.try_get("update_due_at")?)?,
+            update_overdue_at: from_db_opt(row.try_get("update_overdue_at")?)?,
+            update_cadence: Kept {
+                kept: count(row.try_get("updates_kept")?),
+                missed: count(row.try_get("updates_missed")?),
+            },
             version: row.try_get("version")?,
             links: links.remove(&id).unwrap_or_default(),
         };
@@ -262,6 +270,11 @@ async fn links_by_incident(
 
 fn user_ref(email: Option<String>, name: Option<String>) -> Option<UserRef> {
     email.zip(name).map(|(email, name)| UserRef { email, name })
+}
+
+/// A stored count, which is never negative.
+fn count(stored: i64) -> u32 {
+    u32::try_from(stored).unwrap_or(0)
 }
 
 pub(crate) fn category(text: &str) -> StoreResult<Category> {

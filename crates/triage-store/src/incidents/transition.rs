@@ -3,10 +3,11 @@
 
 use jiff::Timestamp;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use triage_core::cadence::Cadence;
 use triage_core::timeline::EventData;
 use triage_core::workflow::{
     Category, Facts, Goal, LinkedFact, Offer, ResolutionChange, RouteRefusal, TransitionPlan,
-    TransitionRequest, Workflow,
+    TransitionRequest,
 };
 
 use crate::actor::Actor;
@@ -16,6 +17,7 @@ use crate::model::Incident;
 use crate::postgres::lock_incidents;
 use crate::sql::Statements;
 use crate::time::to_db;
+use crate::updates::push_status_change;
 
 use super::IncidentState;
 use super::TransitionInput;
@@ -66,7 +68,13 @@ impl Store {
                     }
                 };
                 let mut statements = Statements::default();
-                push_apply(&mut statements, &state, &plan, now);
+                push_apply(
+                    &mut statements,
+                    &state,
+                    &plan,
+                    &store.options.update_cadence,
+                    now,
+                );
                 let comment = input.comment.filter(|c| !c.trim().is_empty());
                 if let Some(body) = &comment {
                     push_comment(&mut statements, state.id, actor.user_id, body, now);
@@ -124,24 +132,34 @@ impl Store {
 /// stopped and the timeline says why. Answers whether the goal was reached.
 pub(crate) async fn move_automatically(
     connection: &mut AnyConnection,
-    workflow: &Workflow,
+    store: &Store,
     key: &str,
     goal: Goal,
     note: &str,
     now: Timestamp,
 ) -> StoreResult<bool> {
     let (mut state, facts) = gather(connection, key, &[]).await?;
-    let (plans, stopped) = match workflow.plan_route(&state.status, goal, &facts, note, "Fixed") {
-        Ok(plans) => (plans, None),
-        Err(RouteRefusal::NoRoute { from }) => (
-            Vec::new(),
-            Some(format!("the workflow has no way there from {from}")),
-        ),
-        Err(RouteRefusal::Refused { taken, refusal }) => (taken, Some(refusal.to_string())),
-    };
+    let (plans, stopped) =
+        match store
+            .workflow()
+            .plan_route(&state.status, goal, &facts, note, "Fixed")
+        {
+            Ok(plans) => (plans, None),
+            Err(RouteRefusal::NoRoute { from }) => (
+                Vec::new(),
+                Some(format!("the workflow has no way there from {from}")),
+            ),
+            Err(RouteRefusal::Refused { taken, refusal }) => (taken, Some(refusal.to_string())),
+        };
     let mut statements = Statements::default();
     for plan in &plans {
-        push_apply(&mut statements, &state, plan, now);
+        push_apply(
+            &mut statements,
+            &state,
+            plan,
+            &store.options.update_cadence,
+            now,
+        );
         let event = EventData::StatusChanged {
             transition: plan.transition.clone(),
             from: plan.from.clone(),
@@ -176,11 +194,12 @@ fn goal_name(goal: Goal) -> &'static str {
 }
 
 /// The statement that moves the incident to the plan's status, with its resolution,
-/// resolved-at time and a new version.
+/// resolved-at time and a new version, and starts or stops its update cadence.
 fn push_apply(
     statements: &mut Statements,
     state: &IncidentState,
     plan: &TransitionPlan,
+    cadence: &Cadence,
     now: Timestamp,
 ) {
     let entering_done = plan.to_category == Category::Done && state.category != Category::Done;
@@ -212,6 +231,14 @@ fn push_apply(
             to_db(now).into(),
             state.id.into(),
         ],
+    );
+    push_status_change(
+        statements,
+        state.id,
+        (state.category, plan.to_category),
+        state.severity,
+        cadence,
+        now,
     );
 }
 

@@ -26,7 +26,7 @@ const SRE_GROUP: &str = "sre";
 
 /// What makes an incident's response overdue, for queries over `incidents`.
 const OVERDUE: &str = "response_due_at <= $1 AND acknowledged_at IS NULL \
-     AND response_breached_at IS NULL AND status_category <> 'done'";
+     AND response_breached_at IS NULL AND status_category <> 'Done'";
 
 impl Store {
     /// Records every response breach due at `now`; answers the notifications due at

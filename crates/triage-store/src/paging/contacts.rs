@@ -58,7 +58,8 @@ fn method_from(row: &AnyRow) -> StoreResult<ContactMethod> {
 }
 
 /// Checks an address for its kind: http(s) URLs for the web kinds, an address for e-mail.
-fn check_address(kind: &str, address: &str) -> StoreResult<()> {
+/// `what` names the thing it addresses in the error: "contact method", "stakeholder".
+pub(crate) fn check_address(what: &str, kind: &str, address: &str) -> StoreResult<()> {
     let ok = match kind {
         "email" => triage_core::email::parse_email(address).is_ok(),
         _ => address.starts_with("http://") || address.starts_with("https://"),
@@ -71,7 +72,7 @@ fn check_address(kind: &str, address: &str) -> StoreResult<()> {
         )))
     } else {
         Err(StoreError::Invalid(format!(
-            "a {kind} contact method needs an http:// or https:// URL, not '{address}'"
+            "a {kind} {what} needs an http:// or https:// URL, not '{address}'"
         )))
     }
 }
@@ -96,7 +97,7 @@ impl Store {
             )));
         }
         let address = new.address.trim().to_string();
-        check_address(&kind, &address)?;
+        check_address("contact method", &kind, &address)?;
         let delay = match new.after.as_deref().map(str::trim) {
             None | Some("") | Some("0") | Some("0s") => 0,
             Some(text) => parse_duration(text)

@@ -22,7 +22,7 @@ use crate::schedules;
 use crate::sql::Statements;
 use crate::time::{from_db, from_db_opt, to_db};
 
-use super::outbox::{CLAIM, Notification};
+use super::outbox::{Entry, Notification, enqueue};
 
 /// Escalations taken per look; the rest wait for the next (which comes at once).
 const BATCH: i64 = 100;
@@ -54,7 +54,8 @@ impl Store {
         Ok(claimed)
     }
 
-    /// When the next escalation step or notification is due, if any is waiting.
+    /// When the next escalation step, notification, response deadline or stakeholder
+    /// update is due, if any is waiting.
     pub async fn next_paging_deadline(&self) -> StoreResult<Option<Timestamp>> {
         let next: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM escalations WHERE state = 'active' \
@@ -64,7 +65,9 @@ impl Store {
              WHERE state = 'acknowledged' \
              UNION ALL SELECT MIN(response_due_at) AS t FROM incidents \
              WHERE acknowledged_at IS NULL AND response_breached_at IS NULL \
-             AND status_category <> 'done') AS due",
+             AND status_category <> 'Done' \
+             UNION ALL SELECT MIN(update_due_at) AS t FROM incidents \
+             WHERE update_due_at IS NOT NULL) AS due",
         )
         .fetch_one(&self.read)
         .await?;
@@ -252,7 +255,7 @@ pub(super) async fn step(
 }
 
 /// A notification to queue to someone's contact methods.
-pub(super) struct Queued<'a> {
+pub(crate) struct Queued<'a> {
     pub incident_id: i64,
     /// The incident's key.
     pub incident: &'a str,
@@ -267,7 +270,7 @@ pub(super) struct Queued<'a> {
 /// is `<key>-<method id>`. Entries due at `now` are claimed at once and added to
 /// `claimed`, for the caller to send. Answers the user's id, none when they have no
 /// contact method.
-pub(super) async fn queue(
+pub(crate) async fn queue(
     connection: &mut AnyConnection,
     user: &str,
     queued: Queued<'_>,
@@ -294,45 +297,20 @@ pub(super) async fn queue(
         user_id = Some(method.try_get::<i64, _>("user_id")?);
         let method_id: i64 = method.try_get("id")?;
         let delay = SignedDuration::from_secs(method.try_get("delay_seconds")?);
-        let kind: String = method.try_get("kind")?;
-        let address: String = method.try_get("address")?;
-        let secret: Option<String> = method.try_get("secret")?;
-        let idempotency_key = format!("{key}-{method_id}");
-        let at_once = due + delay <= now;
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO outbox (incident_id, user_id, contact_method_id, kind, address, secret, \
-             payload, idempotency_key, needs_unacknowledged, due_at, created_at, claimed_until, \
-             attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        )
-        .bind(incident_id)
-        .bind(user_id)
-        .bind(method_id)
-        .bind(&kind)
-        .bind(&address)
-        .bind(&secret)
-        .bind(&body)
-        .bind(&idempotency_key)
-        .bind(i64::from(delay > SignedDuration::ZERO))
-        .bind(to_db(due + delay))
-        .bind(to_db(now))
-        .bind(at_once.then(|| to_db(now + CLAIM)))
-        .bind(i64::from(at_once))
-        .fetch_optional(&mut *connection)
-        .await?;
-        if let Some(id) = id.filter(|_| at_once) {
-            claimed.push(Notification {
-                id,
-                incident: incident.to_string(),
-                user: Some(user.to_string()),
-                kind,
-                address,
-                secret,
-                payload: body.clone(),
-                idempotency_key,
-                attempt: 1,
-            });
-        }
+        let entry = Entry {
+            incident_id,
+            incident,
+            user: user_id.map(|id| (id, user)),
+            contact_method_id: Some(method_id),
+            kind: method.try_get("kind")?,
+            address: method.try_get("address")?,
+            secret: method.try_get("secret")?,
+            payload: &body,
+            idempotency_key: format!("{key}-{method_id}"),
+            due: due + delay,
+            needs_unacknowledged: delay > SignedDuration::ZERO,
+        };
+        enqueue(connection, entry, now, claimed).await?;
     }
     Ok(user_id)
 }

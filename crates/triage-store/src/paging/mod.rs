@@ -13,9 +13,12 @@ mod acknowledge;
 pub(crate) use acknowledge::{escalating, stop_escalation};
 mod breach;
 mod contacts;
+pub(crate) use contacts::check_address;
 mod engine;
+pub(crate) use engine::{Queued, queue};
 mod lapse;
 mod outbox;
+pub(crate) use outbox::{Entry, enqueue};
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use triage_core::stakeholder::StakeholderKind;
 use triage_core::timeline::EventData;
 
 use crate::db::Store;
@@ -20,7 +21,7 @@ use crate::sql::Statements;
 use crate::time::{from_db_opt, to_db};
 
 /// How long a claim holds before another worker may take the entry.
-pub(super) const CLAIM: SignedDuration = SignedDuration::from_secs(60);
+const CLAIM: SignedDuration = SignedDuration::from_secs(60);
 /// How long a notification handed over by a transaction waits to be seen committed
 /// before it is given up (its transaction was rolled back; were it not, the claim
 /// lapses and the entry is taken again).
@@ -53,6 +54,71 @@ pub struct Notification {
 pub enum Attempt {
     Delivered,
     Failed(String),
+}
+
+/// One entry to put in the outbox.
+pub(crate) struct Entry<'a> {
+    pub incident_id: i64,
+    /// The incident's key.
+    pub incident: &'a str,
+    /// The person it is for (id and e-mail), if it is for a user.
+    pub user: Option<(i64, &'a str)>,
+    pub contact_method_id: Option<i64>,
+    pub kind: String,
+    pub address: String,
+    pub secret: Option<String>,
+    pub payload: &'a str,
+    /// Unique: an entry queued twice is kept once.
+    pub idempotency_key: String,
+    pub due: Timestamp,
+    /// Dropped if the incident is acknowledged before it is due.
+    pub needs_unacknowledged: bool,
+}
+
+/// Queues `entry` once (a second entry with its idempotency key is ignored). An entry
+/// due at `now` is claimed at once and added to `claimed`, for the caller to send.
+pub(crate) async fn enqueue(
+    connection: &mut AnyConnection,
+    entry: Entry<'_>,
+    now: Timestamp,
+    claimed: &mut Vec<Notification>,
+) -> StoreResult<()> {
+    let at_once = entry.due <= now;
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO outbox (incident_id, user_id, contact_method_id, kind, address, secret, \
+         payload, idempotency_key, needs_unacknowledged, due_at, created_at, claimed_until, \
+         attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(entry.incident_id)
+    .bind(entry.user.map(|(id, _)| id))
+    .bind(entry.contact_method_id)
+    .bind(&entry.kind)
+    .bind(&entry.address)
+    .bind(&entry.secret)
+    .bind(entry.payload)
+    .bind(&entry.idempotency_key)
+    .bind(i64::from(entry.needs_unacknowledged))
+    .bind(to_db(entry.due))
+    .bind(to_db(now))
+    .bind(at_once.then(|| to_db(now + CLAIM)))
+    .bind(i64::from(at_once))
+    .fetch_optional(&mut *connection)
+    .await?;
+    if let Some(id) = id.filter(|_| at_once) {
+        claimed.push(Notification {
+            id,
+            incident: entry.incident.to_string(),
+            user: entry.user.map(|(_, email)| email.to_string()),
+            kind: entry.kind,
+            address: entry.address,
+            secret: entry.secret,
+            payload: entry.payload.to_string(),
+            idempotency_key: entry.idempotency_key,
+            attempt: 1,
+        });
+    }
+    Ok(())
 }
 
 /// The wait before attempt `attempt + 1` after attempt `attempt` failed.
@@ -186,8 +252,9 @@ async fn finish(
     now: Timestamp,
 ) -> StoreResult<()> {
     let row = sqlx::query(
-        "SELECT o.incident_id, o.kind, o.attempts, u.email FROM outbox o \
-         LEFT JOIN users u ON u.id = o.user_id WHERE o.id = $1 AND o.delivered_at IS NULL",
+        "SELECT o.incident_id, o.kind, o.address, o.contact_method_id, o.attempts, u.email \
+         FROM outbox o LEFT JOIN users u ON u.id = o.user_id \
+         WHERE o.id = $1 AND o.delivered_at IS NULL",
     )
     .bind(id)
     .fetch_optional(&mut *connection)
@@ -195,10 +262,22 @@ async fn finish(
     .ok_or_else(|| StoreError::NotFound(format!("no undelivered notification {id}")))?;
     let incident_id: i64 = row.try_get("incident_id")?;
     let attempts = u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX);
-    let user = row
-        .try_get::<Option<String>, _>("email")?
-        .unwrap_or_else(|| "(a removed user)".to_string());
     let method: String = row.try_get("kind")?;
+    // A stakeholder's entry goes to an address of no contact method.
+    let user = match row.try_get::<Option<String>, _>("email")? {
+        Some(email) => email,
+        None if row
+            .try_get::<Option<i64>, _>("contact_method_id")?
+            .is_none() =>
+        {
+            let address: String = row.try_get("address")?;
+            match StakeholderKind::parse(&method) {
+                Ok(kind) if kind.is_web() => kind.label(&address),
+                _ => address,
+            }
+        }
+        None => "(a removed user)".to_string(),
+    };
     let mut statements = Statements::default();
     let event = match attempt {
         Attempt::Delivered => {

@@ -24,6 +24,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::incidents::{load_incident_state, push_event, push_touch};
 use crate::sql::Statements;
 use crate::time::{from_db, from_db_opt, to_db};
+use crate::updates::push_restart;
 use settings::{bump, push_bump};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +143,7 @@ fn invalid(error: UnknownValue) -> StoreError {
     StoreError::Invalid(error.to_string())
 }
 
-fn text(field: &str, value: &str, limit: usize) -> StoreResult<String> {
+pub(crate) fn text(field: &str, value: &str, limit: usize) -> StoreResult<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(StoreError::Invalid(format!("{field} must not be empty")));
@@ -322,6 +323,7 @@ impl Store {
         let components = parse_components(&new.components)?;
         let incident_key = new.incident.clone();
         let actor_id = actor.user_id;
+        let cadence = self.options.update_cadence;
         let id = self
             .write(move |connection| {
                 Box::pin(async move {
@@ -398,6 +400,8 @@ impl Store {
                         };
                         push_event(&mut statements, state.id, Some(actor_id), now, &event)?;
                         push_touch(&mut statements, state.id, now);
+                        push_restart(connection, &mut statements, state.id, None, &cadence, now)
+                            .await?;
                     }
                     statements.execute(connection).await?;
                     Ok(id)
@@ -408,7 +412,7 @@ impl Store {
     }
 
     /// Posts an update: the public status moves, components change, the internal
-    /// incident's timeline records it.
+    /// incident's timeline records it, and its update cadence starts again.
     pub async fn post_public_update(
         &self,
         id: i64,
@@ -416,65 +420,24 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> StoreResult<PublicIncident> {
-        let current = self.public_incident(id, now).await?;
-        let status = PublicStatus::parse(&new.status, current.maintenance).map_err(invalid)?;
         let body = text("the update", &new.body, 5000)?;
         let components = parse_components(&new.components)?;
         let actor_id = actor.user_id;
+        let cadence = self.options.update_cadence;
         self.write(move |connection| {
             Box::pin(async move {
-                let affected = resolve_components(connection, &components).await?;
-                let internal: Option<i64> =
-                    sqlx::query_scalar("SELECT incident_id FROM public_incidents WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&mut *connection)
+                let update = PublicChange {
+                    status: &new.status,
+                    body: &body,
+                    components: &components,
+                };
+                let posted = apply_public_update(connection, id, update, actor_id, now).await?;
+                if let Some(incident) = posted.incident {
+                    let mut statements = Statements::default();
+                    push_restart(connection, &mut statements, incident, None, &cadence, now)
                         .await?;
-                let mut statements = Statements::default();
-                statements.push(
-                    "UPDATE public_incidents SET status = $1, updated_at = $2, \
-                     monitoring_at = CASE WHEN $3 = 1 THEN COALESCE(monitoring_at, $2) ELSE monitoring_at END, \
-                     resolved_at = CASE WHEN $4 = 1 THEN $2 ELSE NULL END WHERE id = $5",
-                    vec![
-                        status.as_str().into(),
-                        to_db(now).into(),
-                        i64::from(status == PublicStatus::Monitoring).into(),
-                        i64::from(status.is_final()).into(),
-                        id.into(),
-                    ],
-                );
-                push_update(&mut statements, id, status, &body, actor_id, now);
-                for (component, given) in affected {
-                    let shown = given.unwrap_or(ComponentStatus::from_impact(current.impact));
-                    let old = current
-                        .components
-                        .iter()
-                        .find(|c| c.id == component)
-                        .map_or(ComponentStatus::Operational, |c| c.status);
-                    if shown != old {
-                        push_change(&mut statements, id, component, old, shown, now);
-                    }
-                    statements.push(
-                        "DELETE FROM public_incident_components WHERE public_incident_id = $1 \
-                         AND component_id = $2",
-                        vec![id.into(), component.into()],
-                    );
-                    statements.push(
-                        "INSERT INTO public_incident_components (public_incident_id, \
-                         component_id, status) VALUES ($1, $2, $3)",
-                        vec![id.into(), component.into(), shown.as_str().into()],
-                    );
+                    statements.execute(connection).await?;
                 }
-                push_bump(&mut statements);
-                if let Some(incident) = internal {
-                    let event = EventData::PublicUpdate {
-                        public_id: id,
-                        status: status.as_str().to_string(),
-                        body: body.clone(),
-                    };
-                    push_event(&mut statements, incident, Some(actor_id), now, &event)?;
-                    push_touch(&mut statements, incident, now);
-                }
-                statements.execute(connection).await?;
                 Ok(())
             })
         })
@@ -499,6 +462,100 @@ impl Store {
         let mut connection = self.read.acquire().await?;
         load_public(&mut connection, Selection::Filtered(filter), now).await
     }
+}
+
+/// An update to a public incident, checked but for its status (which depends on the
+/// incident: a maintenance has its own).
+pub(crate) struct PublicChange<'a> {
+    pub status: &'a str,
+    pub body: &'a str,
+    pub components: &'a [(String, Option<ComponentStatus>)],
+}
+
+/// What posting a public update did.
+pub(crate) struct PublicPosted {
+    /// The internal incident it speaks for, if any.
+    pub incident: Option<i64>,
+    /// The update's id.
+    pub update_id: i64,
+}
+
+/// Posts `change` to public incident `id` inside the caller's transaction: the public
+/// status moves, components change (each change recorded for the uptime history), the
+/// page's version is bumped and the internal incident's timeline records it.
+pub(crate) async fn apply_public_update(
+    connection: &mut AnyConnection,
+    id: i64,
+    change: PublicChange<'_>,
+    actor_id: i64,
+    now: Timestamp,
+) -> StoreResult<PublicPosted> {
+    let current = load_public(connection, Selection::One(id), now)
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound(format!("no public incident {id}")))?;
+    let status = PublicStatus::parse(change.status, current.maintenance).map_err(invalid)?;
+    let affected = resolve_components(connection, change.components).await?;
+    let internal: Option<i64> =
+        sqlx::query_scalar("SELECT incident_id FROM public_incidents WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *connection)
+            .await?;
+    let mut statements = Statements::default();
+    statements.push(
+        "UPDATE public_incidents SET status = $1, updated_at = $2, \
+         monitoring_at = CASE WHEN $3 = 1 THEN COALESCE(monitoring_at, $2) ELSE monitoring_at END, \
+         resolved_at = CASE WHEN $4 = 1 THEN $2 ELSE NULL END WHERE id = $5",
+        vec![
+            status.as_str().into(),
+            to_db(now).into(),
+            i64::from(status == PublicStatus::Monitoring).into(),
+            i64::from(status.is_final()).into(),
+            id.into(),
+        ],
+    );
+    push_update(&mut statements, id, status, change.body, actor_id, now);
+    for (component, given) in affected {
+        let shown = given.unwrap_or(ComponentStatus::from_impact(current.impact));
+        let old = current
+            .components
+            .iter()
+            .find(|c| c.id == component)
+            .map_or(ComponentStatus::Operational, |c| c.status);
+        if shown != old {
+            push_change(&mut statements, id, component, old, shown, now);
+        }
+        statements.push(
+            "DELETE FROM public_incident_components WHERE public_incident_id = $1 \
+             AND component_id = $2",
+            vec![id.into(), component.into()],
+        );
+        statements.push(
+            "INSERT INTO public_incident_components (public_incident_id, \
+             component_id, status) VALUES ($1, $2, $3)",
+            vec![id.into(), component.into(), shown.as_str().into()],
+        );
+    }
+    push_bump(&mut statements);
+    if let Some(incident) = internal {
+        let event = EventData::PublicUpdate {
+            public_id: id,
+            status: status.as_str().to_string(),
+            body: change.body.to_string(),
+        };
+        push_event(&mut statements, incident, Some(actor_id), now, &event)?;
+        push_touch(&mut statements, incident, now);
+    }
+    statements.execute(connection).await?;
+    let update_id: i64 =
+        sqlx::query_scalar("SELECT MAX(id) FROM public_updates WHERE public_incident_id = $1")
+            .bind(id)
+            .fetch_one(&mut *connection)
+            .await?;
+    Ok(PublicPosted {
+        incident: internal,
+        update_id,
+    })
 }
 
 fn push_update(

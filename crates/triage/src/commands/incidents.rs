@@ -8,6 +8,7 @@ use triage_core::{Priority, Severity};
 use triage_store::{AvailableTransition, Event, Incident, Page};
 
 use super::segment;
+use super::updates::{self, MessageArgs};
 use crate::client::{CliError, CliResult};
 use crate::{Context, print_json, render};
 
@@ -473,8 +474,11 @@ pub struct UpdateArgs {
     labels: Vec<String>,
     #[arg(long)]
     version: Option<i64>,
+    #[command(flatten)]
+    message: MessageArgs,
 }
 
+/// Changes the fields given, then posts the stakeholder update if there is one.
 pub fn update(context: &Context, args: UpdateArgs) -> CliResult<()> {
     let mut body = Map::new();
     if let Some(summary) = args.summary {
@@ -500,8 +504,11 @@ pub fn update(context: &Context, args: UpdateArgs) -> CliResult<()> {
         body.insert("labels".into(), args.labels.into());
     }
     if body.is_empty() {
+        if args.message.given() {
+            return updates::post(context, &args.key, args.message);
+        }
         return Err(CliError::Usage(
-            "nothing to change: give --summary, --description, --priority, --severity, --service or --label"
+            "nothing to change: give --summary, --description, --priority, --severity, --service or --label, or post an update with --message"
                 .to_string(),
         ));
     }
@@ -511,6 +518,12 @@ pub fn update(context: &Context, args: UpdateArgs) -> CliResult<()> {
     let incident: Incident = context
         .client
         .patch(&format!("/incidents/{}", segment(&args.key)), &body)?;
+    if args.message.given() {
+        if !context.json {
+            print_incident(context, &incident)?;
+        }
+        return updates::post(context, &args.key, args.message);
+    }
     print_incident(context, &incident)
 }
 

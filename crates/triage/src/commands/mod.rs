@@ -10,6 +10,7 @@ pub mod people;
 pub mod serve;
 pub mod services;
 pub mod silences;
+pub mod updates;
 pub mod workflow;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};

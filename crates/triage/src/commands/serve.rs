@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use tokio::net::TcpListener;
+use triage_core::cadence::Cadence;
 use triage_core::clock::Clock;
 use triage_core::sla::ResponseTimes;
 use triage_core::workflow::Workflow;
@@ -39,6 +40,15 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     response_times: Vec<String>,
+    /// The longest wait between stakeholder updates while an incident of a severity is
+    /// being worked, e.g. `SEV1=15m` or `SEV3=1h` (`off` for none); repeat for several.
+    /// The others keep the default: SEV1=30m, SEV2=30m, SEV3 and SEV4 off.
+    #[arg(
+        long = "update-cadence",
+        env = "TRIAGE_UPDATE_CADENCE",
+        value_delimiter = ','
+    )]
+    update_cadence: Vec<String>,
     /// Where people reach this server (e.g. https://triage.example.com behind a proxy):
     /// links in notifications start with it. Default: the address it listens on.
     #[arg(long, env = "TRIAGE_PUBLIC_URL")]
@@ -95,6 +105,8 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
     };
     let response_times = ResponseTimes::with(args.response_times.iter().map(String::as_str))
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    let update_cadence = Cadence::with(args.update_cadence.iter().map(String::as_str))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let jira = JiraDeployment::parse(&args.jira_deployment).map_err(CliError::Usage)?;
     block_on(async move {
         let mail = args
@@ -107,6 +119,7 @@ pub fn run(args: ServeArgs) -> CliResult<()> {
             key_prefix: args.key_prefix.clone(),
             workflow: Arc::new(workflow),
             response_times,
+            update_cadence,
             ..StoreOptions::default()
         };
         let store = Store::open(&args.db, options).await.map_err(|e| {

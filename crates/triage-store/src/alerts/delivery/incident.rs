@@ -54,7 +54,7 @@ impl Delivery<'_> {
                 if self.flapping(last_end)
                     && move_automatically(
                         connection,
-                        self.store.workflow(),
+                        self.store,
                         &key,
                         Goal::Reopened,
                         "its alerts fire again",

@@ -190,7 +190,7 @@ impl Delivery<'_> {
         for key in settled {
             move_automatically(
                 connection,
-                self.store.workflow(),
+                self.store,
                 &key,
                 goal,
                 "every alert has resolved",
