@@ -11,4 +11,5 @@ mod paging;
 mod people;
 mod runbook;
 mod serve;
+mod updates;
 mod workflow;

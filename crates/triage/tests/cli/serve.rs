@@ -117,6 +117,23 @@ fn response_times_are_the_servers_to_set() {
         stderr.contains("'P5=1h' is not allowed") && stderr.contains("P1=15m"),
         "{stderr}"
     );
+
+    let refused = command(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--update-cadence",
+            "SEV1=soon",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("update cadence 'SEV1=soon' is not allowed") && stderr.contains("SEV3=1h"),
+        "{stderr}"
+    );
 }
 
 #[test]
