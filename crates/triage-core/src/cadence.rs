@@ -8,7 +8,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::Severity;
-use crate::duration::{format_duration, parse_duration};
+use crate::duration::{format_duration, format_minutes, parse_duration};
 
 /// The longest wait between updates each severity allows; none where it asks for none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,31 @@ impl fmt::Display for Cadence {
     }
 }
 
+/// Where an incident stands against its cadence at `now`, as the console says it, and
+/// whether an update is overdue: "due in 12m", "overdue by 25m"; none when no update is
+/// asked for.
+pub fn describe(
+    due: Option<Timestamp>,
+    overdue_since: Option<Timestamp>,
+    now: Timestamp,
+) -> Option<(String, bool)> {
+    match (overdue_since, due) {
+        (Some(since), _) => Some((
+            format!("overdue by {}", format_minutes(now.duration_since(since))),
+            true,
+        )),
+        (None, Some(due)) if due <= now => Some((
+            format!("overdue by {}", format_minutes(now.duration_since(due))),
+            true,
+        )),
+        (None, Some(due)) => Some((
+            format!("due in {}", format_minutes(due.duration_since(now))),
+            false,
+        )),
+        (None, None) => None,
+    }
+}
+
 /// How an incident kept its cadence: updates posted on time, and intervals that passed
 /// without one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -103,6 +128,17 @@ impl Kept {
     pub fn ratio(&self) -> Option<f64> {
         let total = self.kept + self.missed;
         (total > 0).then(|| f64::from(self.kept) / f64::from(total))
+    }
+
+    /// "kept 3 of 4 (75 %)"; none before the first interval ended.
+    pub fn describe(&self) -> Option<String> {
+        let ratio = self.ratio()?;
+        Some(format!(
+            "kept {} of {} ({:.0} %)",
+            self.kept,
+            self.kept + self.missed,
+            ratio * 100.0
+        ))
     }
 }
 
@@ -169,7 +205,35 @@ mod tests {
     #[test]
     fn the_kept_ratio_counts_kept_against_missed() {
         assert_eq!(Kept::default().ratio(), None);
+        assert_eq!(Kept::default().describe(), None);
         assert_eq!(Kept { kept: 3, missed: 1 }.ratio(), Some(0.75));
+        assert_eq!(
+            Kept { kept: 3, missed: 1 }.describe().unwrap(),
+            "kept 3 of 4 (75 %)"
+        );
         assert_eq!(Kept { kept: 0, missed: 2 }.ratio(), Some(0.0));
+    }
+
+    #[test]
+    fn the_console_says_how_long_until_or_since_the_update_was_due() {
+        let now = ts("2026-11-23T10:00:00Z");
+        assert_eq!(describe(None, None, now), None);
+        assert_eq!(
+            describe(Some(ts("2026-11-23T10:12:30Z")), None, now),
+            Some(("due in 12m".to_string(), false))
+        );
+        // Due and not yet recorded by the engine: overdue all the same.
+        assert_eq!(
+            describe(Some(ts("2026-11-23T09:55:00Z")), None, now),
+            Some(("overdue by 5m".to_string(), true))
+        );
+        assert_eq!(
+            describe(
+                Some(ts("2026-11-23T10:20:00Z")),
+                Some(ts("2026-11-23T09:35:00Z")),
+                now
+            ),
+            Some(("overdue by 25m".to_string(), true))
+        );
     }
 }

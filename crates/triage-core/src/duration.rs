@@ -51,6 +51,14 @@ pub fn format_duration(duration: SignedDuration) -> String {
     text
 }
 
+/// A wait as a deadline's countdown says it: whole minutes, at least one (`12m`, `1h5m`).
+pub fn format_minutes(duration: SignedDuration) -> String {
+    format_duration(
+        SignedDuration::from_secs(duration.as_secs().max(0) / 60 * 60)
+            .max(SignedDuration::from_mins(1)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::Priority;
-use crate::duration::{format_duration, parse_duration};
+use crate::duration::{format_duration, format_minutes, parse_duration};
 
 /// The response time each priority promises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,24 +106,20 @@ pub fn response(
 impl Response {
     /// As the console and CLI say it at `now`: "12m left", "met in 4m", "breached 3m ago".
     pub fn describe(&self, now: Timestamp) -> String {
-        let minutes = |d: SignedDuration| {
-            format_duration(
-                SignedDuration::from_secs(d.as_secs().max(0) / 60 * 60)
-                    .max(SignedDuration::from_mins(1)),
-            )
-        };
         match *self {
-            Response::Running { due } => format!("{} left", minutes(due.duration_since(now))),
+            Response::Running { due } => {
+                format!("{} left", format_minutes(due.duration_since(now)))
+            }
             Response::Met {
                 after,
                 within: true,
-            } => format!("met in {}", minutes(after)),
+            } => format!("met in {}", format_minutes(after)),
             Response::Met {
                 after,
                 within: false,
-            } => format!("acknowledged late, after {}", minutes(after)),
+            } => format!("acknowledged late, after {}", format_minutes(after)),
             Response::Breached { due } => {
-                format!("breached {} ago", minutes(now.duration_since(due)))
+                format!("breached {} ago", format_minutes(now.duration_since(due)))
             }
         }
     }

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use triage_core::role::Role;
 use triage_core::{Priority, Severity};
 use triage_store::{
-    AvailableTransition, Incident, IncidentChanges, StoreError, TransitionInput, incident_mark,
+    AvailableTransition, Incident, IncidentChanges, NewStakeholder, NewStakeholderUpdate,
+    PublicFilter, Stakeholder, StoreError, TransitionInput, incident_mark,
 };
 
 use super::error::{PageError, refused_status};
@@ -30,6 +31,15 @@ const ALERTS_LISTED: usize = 200;
 pub struct EventLine {
     pub text: String,
     pub at: Time,
+}
+
+pub struct UpdateLine {
+    pub at: Time,
+    pub author: String,
+    pub message: String,
+    pub impact: Option<String>,
+    pub recipients: String,
+    pub public: bool,
 }
 
 pub struct LinkLine {
@@ -54,6 +64,15 @@ struct IncidentPage {
     /// The response-time SLA in words ("11m left", "met in 4m"), and whether it is
     /// breached; none without a priority.
     response: Option<(String, bool)>,
+    /// The next stakeholder update in words ("due in 12m", "overdue by 5m"), and whether
+    /// it is overdue; none when no update is asked for.
+    cadence: Option<(String, bool)>,
+    /// "kept 3 of 4 (75 %)", once an interval has ended.
+    kept: Option<String>,
+    updates: Vec<UpdateLine>,
+    stakeholders: Vec<Stakeholder>,
+    /// Whether the incident is on the status page now, so an update may go there too.
+    published: bool,
     links: Vec<LinkLine>,
     alerts: Vec<AlertLine>,
     /// Changes on the incident's services from a day before it was detected.
@@ -135,7 +154,35 @@ async fn render(
         );
         (r.describe(now), missed)
     });
+    let cadence =
+        triage_core::cadence::describe(incident.update_due_at, incident.update_overdue_at, now);
+    let updates = state
+        .store
+        .updates(key)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|u| UpdateLine {
+            at: Time::new(u.created_at),
+            author: u.author.map_or_else(|| "someone".to_string(), |a| a.name),
+            message: u.message,
+            impact: u.impact,
+            recipients: u.recipients.join(", "),
+            public: u.public_update_id.is_some(),
+        })
+        .collect();
+    let published = state
+        .store
+        .public_incidents(PublicFilter::IncidentsSince(now), now)
+        .await?
+        .iter()
+        .any(|p| p.resolved_at.is_none() && p.incident.as_deref() == Some(&incident.key));
     let page = IncidentPage {
+        cadence,
+        kept: incident.update_cadence.describe(),
+        updates,
+        stakeholders: state.store.stakeholders(key).await?,
+        published,
         mark,
         nav: signed_in.nav(),
         error,
@@ -195,6 +242,23 @@ pub struct ActionForm {
     relation: String,
     #[serde(default)]
     other: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    impact: String,
+    #[serde(default)]
+    next_update_in: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    public: Option<String>,
+    #[serde(default)]
+    public_status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    stakeholder: Option<i64>,
 }
 
 fn optional(text: &str) -> Option<String> {
@@ -267,6 +331,32 @@ pub async fn act(
             .map(|_| ()),
         "acknowledge" => store.acknowledge(&key, actor, None, now).await.map(|_| ()),
         "escalate" => store.escalate(&key, actor, now).await.map(|_| ()),
+        "update" => {
+            let new = NewStakeholderUpdate {
+                message: form.message.clone(),
+                impact: optional(&form.impact),
+                next_update_in: optional(&form.next_update_in),
+                public: form.public.is_some(),
+                public_status: optional(&form.public_status),
+            };
+            store.post_update(&key, new, actor, now).await.map(|_| ())
+        }
+        "stakeholders" => {
+            let new = NewStakeholder {
+                kind: form.kind.clone(),
+                target: form.target.clone(),
+            };
+            store
+                .add_stakeholder(&key, new, actor, now)
+                .await
+                .map(|_| ())
+        }
+        "unstakeholder" => match form.stakeholder {
+            Some(id) => store.remove_stakeholder(&key, id, actor, now).await,
+            None => Err(StoreError::Invalid(
+                "which stakeholder? none was given".into(),
+            )),
+        },
         _ => return Err(PageError::NotFound(format!("no action '{action}'"))),
     };
     match result {

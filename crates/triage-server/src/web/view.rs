@@ -21,6 +21,8 @@ pub struct Row {
     pub opened: Time,
     /// The response-time SLA in words: "11m left", "met in 4m".
     pub response: String,
+    /// A stakeholder update is overdue.
+    pub update_overdue: bool,
 }
 
 /// A moment as the page shows it: machine-readable, and in UTC until the script
@@ -81,6 +83,12 @@ impl Row {
                 now,
             )
             .map_or("—".to_string(), |r| r.describe(now)),
+            update_overdue: triage_core::cadence::describe(
+                incident.update_due_at,
+                incident.update_overdue_at,
+                now,
+            )
+            .is_some_and(|(_, overdue)| overdue),
         }
     }
 }

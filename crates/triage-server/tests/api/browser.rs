@@ -301,6 +301,33 @@ async fn scenario(app: &TestApp, driver: &Driver) {
     ] {
         assert!(timeline.contains(expected), "{expected} in {timeline}");
     }
+    // Stakeholders hear of it: the sre group added, an update posted from the page.
+    first
+        .find(Locator::Id("stakeholder-target"))
+        .await
+        .unwrap()
+        .send_keys("sre")
+        .await
+        .unwrap();
+    submit(&first, "/stakeholders").await;
+    until(
+        &first,
+        "//ul[@id='stakeholders']/li[contains(., 'group sre')]",
+    )
+    .await;
+    first
+        .find(Locator::Id("update-message"))
+        .await
+        .unwrap()
+        .send_keys("Payments flow again through the standby gateway")
+        .await
+        .unwrap();
+    submit(&first, "/update").await;
+    until(
+        &first,
+        "//ol[@class='updates']/li[contains(., 'Payments flow again through the standby gateway')][contains(., 'to group sre')]",
+    )
+    .await;
     screenshot(&first, "incident.png").await;
 
     // The second session saw it all happen without reloading.
