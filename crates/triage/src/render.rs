@@ -70,6 +70,18 @@ pub fn incident(incident: &Incident) -> String {
     if let Some(resolved) = incident.resolved_at {
         let _ = writeln!(out, "Resolved:    {}", when(resolved));
     }
+    match (incident.update_overdue_at, incident.update_due_at) {
+        (Some(since), _) => {
+            let _ = writeln!(out, "Next update: OVERDUE since {}", when(since));
+        }
+        (None, Some(due)) => {
+            let _ = writeln!(out, "Next update: due by {}", when(due));
+        }
+        (None, None) => {}
+    }
+    if let Some(kept) = incident.update_cadence.describe() {
+        let _ = writeln!(out, "Cadence:     {kept}");
+    }
     let _ = writeln!(out, "Version:     {}", incident.version);
     if !incident.links.is_empty() {
         let _ = writeln!(out, "Links:");
