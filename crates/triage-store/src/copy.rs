@@ -382,6 +382,38 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "status_subscribers",
+        &[
+            ("id", Int),
+            ("kind", Text),
+            ("address", Text),
+            ("token", Text),
+            ("confirmed_at", Int),
+            ("created_at", Int),
+        ],
+    ),
+    (
+        "status_subscriber_components",
+        &[("subscriber_id", Int), ("component_id", Int)],
+    ),
+    (
+        "subscriber_deliveries",
+        &[
+            ("id", Int),
+            ("subscriber_id", Int),
+            ("purpose", Text),
+            ("public_update_id", Int),
+            ("idempotency_key", Text),
+            ("due_at", Int),
+            ("claimed_until", Int),
+            ("attempts", Int),
+            ("delivered_at", Int),
+            ("dropped_at", Int),
+            ("last_error", Text),
+            ("created_at", Int),
+        ],
+    ),
+    (
         "status_page_settings",
         &[
             ("id", Int),

@@ -65,7 +65,8 @@ pub use sessions::{NewSession, Session, validate_password};
 pub use silences::{NewSilence, Silence};
 pub use status_page::{
     AffectedComponent, ComponentChange, NewComponent, NewPublicIncident, NewPublicUpdate,
-    PublicFilter, PublicIncident, PublicUpdate, StatusComponent, StatusPageSettings,
+    NewSubscriber, PublicFilter, PublicIncident, PublicUpdate, StatusComponent, StatusPageSettings,
+    Subscriber, SubscriberDelivery,
 };
 pub use tokens::NewToken;
 pub use updates::{NewStakeholder, NewStakeholderUpdate, Stakeholder, StakeholderUpdate};

@@ -78,6 +78,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stakeholder updates",
         include_str!("../migrations/postgres/0012_stakeholder_updates.sql"),
     ),
+    (
+        13,
+        "status subscribers",
+        include_str!("../migrations/postgres/0013_status_subscribers.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stakeholder updates",
         include_str!("../migrations/sqlite/0012_stakeholder_updates.sql"),
     ),
+    (
+        13,
+        "status subscribers",
+        include_str!("../migrations/sqlite/0013_status_subscribers.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -1,6 +1,6 @@
 //! `/api/v1/status-page`: managing the public status page. Admins set up components;
 //! responders set their status, publish incidents (in public wording) and maintenances,
-//! and post updates; everyone signed in reads them.
+//! and post updates; everyone signed in reads them. Admins manage subscribers.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,7 +11,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 use triage_store::{
-    NewComponent, NewPublicIncident, NewPublicUpdate, PublicFilter, StatusPageSettings,
+    NewComponent, NewPublicIncident, NewPublicUpdate, NewSubscriber, PublicFilter,
+    StatusPageSettings,
 };
 
 use crate::AppState;
@@ -33,6 +34,14 @@ pub fn router() -> Router<AppState> {
         .route("/status-page/incidents/{id}", get(incident))
         .route("/status-page/incidents/{id}/updates", post(update))
         .route("/status-page/settings", get(settings).put(set_settings))
+        .route(
+            "/status-page/subscribers",
+            get(subscribers).post(add_subscriber),
+        )
+        .route(
+            "/status-page/subscribers/{id}",
+            axum::routing::delete(delete_subscriber),
+        )
 }
 
 async fn settings(
@@ -209,4 +218,49 @@ async fn update(
         .post_public_update(id, new, &actor, state.now())
         .await?;
     Ok((StatusCode::CREATED, Json(updated)))
+}
+
+async fn subscribers(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+) -> ApiResult<impl IntoResponse> {
+    let subscribers = state.store.subscribers().await?;
+    Ok(Json(json!({ "subscribers": subscribers })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscriberBody {
+    /// email or webhook.
+    kind: String,
+    address: String,
+    #[serde(default)]
+    components: Vec<String>,
+    /// Skip the confirmation mail.
+    #[serde(default)]
+    confirmed: bool,
+}
+
+async fn add_subscriber(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    ApiJson(body): ApiJson<SubscriberBody>,
+) -> ApiResult<impl IntoResponse> {
+    let new = NewSubscriber {
+        kind: body.kind,
+        address: body.address,
+        components: body.components,
+        confirmed: body.confirmed,
+    };
+    let subscriber = state.store.subscribe(new, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(subscriber)))
+}
+
+async fn delete_subscriber(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(id): Path<i64>,
+) -> ApiResult<impl IntoResponse> {
+    state.store.delete_subscriber(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -48,6 +48,7 @@ pub async fn send(
                 subject: &said.headline,
                 body: said.text(),
                 message_id: format!("<{}@triage>", notification.idempotency_key),
+                unsubscribe: None,
             })
             .await;
     }
@@ -184,10 +185,10 @@ impl<'a> Said<'a> {
 }
 
 /// What to post where.
-struct Request {
-    url: String,
-    body: String,
-    headers: Vec<(&'static str, String)>,
+pub(crate) struct Request {
+    pub url: String,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 fn request(
@@ -288,7 +289,8 @@ fn teams(said: &Said) -> Value {
     })
 }
 
-fn post(request: Request) -> Attempt {
+/// Posts `request` as JSON, once; blocking.
+pub(crate) fn post(request: Request) -> Attempt {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(TIMEOUT))

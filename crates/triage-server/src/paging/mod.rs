@@ -1,5 +1,6 @@
 //! The paging engine: fires due escalation steps, records response-time breaches and
-//! overdue stakeholder updates, and delivers the outbox. It runs beside
+//! overdue stakeholder updates, and delivers the outbox and what status page
+//! subscribers are sent. It runs beside
 //! the HTTP server, sleeps until the next deadline the database holds, and is woken at
 //! once when an incident starts escalating (and when a test clock jumps), so a page goes
 //! out within milliseconds of the incident, not at the next look. Several servers on
@@ -8,6 +9,9 @@
 
 mod deliver;
 mod outbound;
+
+pub(crate) use deliver::{Request, post};
+pub(crate) use outbound::Email;
 
 pub use outbound::{Mail, Outbound};
 
@@ -84,6 +88,14 @@ async fn look(state: &AppState) {
         match state.store.claim_notifications(now, DELIVERIES).await {
             Ok(claimed) => sending.extend(send(state, claimed)),
             Err(error) => tracing::warn!(%error, "claiming notifications failed"),
+        }
+        match state
+            .store
+            .claim_subscriber_deliveries(now, DELIVERIES)
+            .await
+        {
+            Ok(claimed) => sending.extend(crate::statuspage::deliver(state, claimed).await),
+            Err(error) => tracing::warn!(%error, "claiming subscriber deliveries failed"),
         }
         if sending.is_empty() {
             return;

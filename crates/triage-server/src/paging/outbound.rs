@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use triage_store::Attempt;
 
@@ -54,6 +54,45 @@ pub struct Email<'a> {
     pub body: String,
     /// Stable per notification, so a retry after a crash is recognisably the same mail.
     pub message_id: String,
+    /// A one-click unsubscribe link (RFC 8058), for mail to subscribers.
+    pub unsubscribe: Option<String>,
+}
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369): mail clients offer an unsubscribe button.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(text: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(text.trim_matches(['<', '>']).to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the button posts to the
+/// link and is done, no page to visit.
+#[derive(Clone)]
+struct OneClick;
+
+impl Header for OneClick {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(OneClick)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_string())
+    }
 }
 
 impl Mail {
@@ -82,13 +121,16 @@ impl Mail {
             Ok(to) => to,
             Err(e) => return Attempt::Failed(format!("'{}' is not an address: {e}", email.to)),
         };
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject)
             .message_id(Some(email.message_id))
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body);
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(link) = email.unsubscribe {
+            message = message.header(ListUnsubscribe(link)).header(OneClick);
+        }
+        let message = message.body(email.body);
         let message = match message {
             Ok(message) => message,
             Err(e) => return Attempt::Failed(format!("the e-mail could not be built: {e}")),

@@ -19,16 +19,16 @@ const STYLE: &str = include_str!("../../assets/status.css");
 const PAST_DAYS: usize = 14;
 
 /// What every public page shows around its content.
-struct Frame<'a> {
-    name: &'a str,
-    logo_url: &'a str,
-    accent: &'a str,
-    url: &'a str,
-    style: &'static str,
+pub(super) struct Frame<'a> {
+    pub name: &'a str,
+    pub logo_url: &'a str,
+    pub accent: &'a str,
+    pub url: &'a str,
+    pub style: &'static str,
 }
 
 impl<'a> Frame<'a> {
-    fn new(settings: &'a StatusPageSettings, url: &'a str) -> Frame<'a> {
+    pub(super) fn new(settings: &'a StatusPageSettings, url: &'a str) -> Frame<'a> {
         Frame {
             name: &settings.name,
             logo_url: &settings.logo_url,
@@ -229,7 +229,7 @@ fn incident_view(i: &PublicIncident) -> IncidentView {
     }
 }
 
-fn public_label(status: PublicStatus) -> &'static str {
+pub(super) fn public_label(status: PublicStatus) -> &'static str {
     match status {
         PublicStatus::Investigating => "Investigating",
         PublicStatus::Identified => "Identified",

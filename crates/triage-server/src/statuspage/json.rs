@@ -14,7 +14,7 @@ use triage_store::{PublicIncident, StatusComponent};
 use super::page::{OPEN_MAINTENANCE, Page};
 
 /// The page's id in every answer (Triage serves one page).
-const PAGE_ID: &str = "triage";
+pub(super) const PAGE_ID: &str = "triage";
 /// The most incidents a list answers, as Statuspage does.
 const LIST_LIMIT: usize = 50;
 
@@ -115,7 +115,7 @@ fn component(c: &StatusComponent) -> Value {
     })
 }
 
-fn incident(page: &Page, i: &PublicIncident) -> Value {
+pub(super) fn incident(page: &Page, i: &PublicIncident) -> Value {
     let id = i.id.to_string();
     let affected: Vec<Value> = i
         .components

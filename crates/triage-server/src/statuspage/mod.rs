@@ -9,9 +9,12 @@ mod cache;
 mod feed;
 mod html;
 mod json;
+mod notify;
 mod page;
+mod subscribe;
 
 pub use cache::PageCache;
+pub use notify::deliver;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -70,6 +73,7 @@ impl Kind {
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(subscribe::router())
         .route("/status", answer(Kind::Html))
         .route("/status/history.rss", answer(Kind::Rss))
         .route("/status/history.atom", answer(Kind::Atom))

@@ -20,5 +20,6 @@ mod senders;
 mod snapshots;
 mod status_page;
 mod story;
+mod subscribers;
 mod updates;
 mod web;

@@ -86,6 +86,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/status-page/incidents/{id}/updates"),
     ("get", "/status-page/settings"),
     ("put", "/status-page/settings"),
+    ("get", "/status-page/subscribers"),
+    ("post", "/status-page/subscribers"),
+    ("delete", "/status-page/subscribers/{id}"),
     ("get", "/openapi.json"),
 ];
 

@@ -54,8 +54,8 @@ impl Store {
         Ok(claimed)
     }
 
-    /// When the next escalation step, notification, response deadline or stakeholder
-    /// update is due, if any is waiting.
+    /// When the next escalation step, notification (to a person or a status page
+    /// subscriber), response deadline or stakeholder update is due, if any is waiting.
     pub async fn next_paging_deadline(&self) -> StoreResult<Option<Timestamp>> {
         let next: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM escalations WHERE state = 'active' \
@@ -67,7 +67,9 @@ impl Store {
              WHERE acknowledged_at IS NULL AND response_breached_at IS NULL \
              AND status_category <> 'Done' \
              UNION ALL SELECT MIN(update_due_at) AS t FROM incidents \
-             WHERE update_due_at IS NOT NULL) AS due",
+             WHERE update_due_at IS NOT NULL \
+             UNION ALL SELECT MIN(COALESCE(claimed_until, due_at)) AS t FROM subscriber_deliveries \
+             WHERE delivered_at IS NULL AND dropped_at IS NULL) AS due",
         )
         .fetch_one(&self.read)
         .await?;

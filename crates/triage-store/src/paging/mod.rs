@@ -18,7 +18,7 @@ mod engine;
 pub(crate) use engine::{Queued, queue};
 mod lapse;
 mod outbox;
-pub(crate) use outbox::{Entry, enqueue};
+pub(crate) use outbox::{CLAIM, Entry, MAX_ATTEMPTS, backoff, enqueue};
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

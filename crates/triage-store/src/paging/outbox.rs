@@ -21,7 +21,7 @@ use crate::sql::Statements;
 use crate::time::{from_db_opt, to_db};
 
 /// How long a claim holds before another worker may take the entry.
-const CLAIM: SignedDuration = SignedDuration::from_secs(60);
+pub(crate) const CLAIM: SignedDuration = SignedDuration::from_secs(60);
 /// How long a notification handed over by a transaction waits to be seen committed
 /// before it is given up (its transaction was rolled back; were it not, the claim
 /// lapses and the entry is taken again).
@@ -122,7 +122,7 @@ pub(crate) async fn enqueue(
 }
 
 /// The wait before attempt `attempt + 1` after attempt `attempt` failed.
-fn backoff(attempt: u32) -> SignedDuration {
+pub(crate) fn backoff(attempt: u32) -> SignedDuration {
     let doublings = attempt.saturating_sub(1).min(16);
     (FIRST_WAIT * (1i32 << doublings)).min(LONGEST_WAIT)
 }

@@ -5,8 +5,10 @@
 
 mod history;
 mod settings;
+mod subscribers;
 
 pub use settings::StatusPageSettings;
+pub use subscribers::{NewSubscriber, Subscriber, SubscriberDelivery};
 
 use std::collections::HashMap;
 
@@ -26,6 +28,7 @@ use crate::sql::Statements;
 use crate::time::{from_db, from_db_opt, to_db};
 use crate::updates::push_restart;
 use settings::{bump, push_bump};
+use subscribers::push_deliveries;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusComponent {
@@ -392,6 +395,7 @@ impl Store {
                         );
                     }
                     push_bump(&mut statements);
+                    push_deliveries(&mut statements, id, now);
                     if let Some(state) = &internal {
                         let event = EventData::PublicUpdate {
                             public_id: id,
@@ -408,6 +412,7 @@ impl Store {
                 })
             })
             .await?;
+        self.wake.notify();
         self.public_incident(id, now).await
     }
 
@@ -442,6 +447,7 @@ impl Store {
             })
         })
         .await?;
+        self.wake.notify();
         self.public_incident(id, now).await
     }
 
@@ -537,6 +543,7 @@ pub(crate) async fn apply_public_update(
         );
     }
     push_bump(&mut statements);
+    push_deliveries(&mut statements, id, now);
     if let Some(incident) = internal {
         let event = EventData::PublicUpdate {
             public_id: id,
@@ -620,7 +627,7 @@ fn parse_components(
 }
 
 /// Component ids by name; an unknown name is an error that lists the known ones.
-async fn resolve_components(
+pub(super) async fn resolve_components(
     connection: &mut AnyConnection,
     given: &[(String, Option<ComponentStatus>)],
 ) -> StoreResult<HashMap<i64, Option<ComponentStatus>>> {

@@ -236,6 +236,8 @@ impl Store {
                 })
             })
             .await?;
+        // A public update queued deliveries to the page's subscribers.
+        self.wake.notify();
         let mut connection = self.read.acquire().await?;
         load_updates(&mut connection, Some(id), None)
             .await?

@@ -90,7 +90,10 @@ fn a_commander_updates_stakeholders_from_the_command_line() {
         shown.contains("Next update: due by 2026-11-22 10:30:00 UTC\n"),
         "{shown}"
     );
-    assert!(shown.contains("Cadence:     kept 2 of 2 (100 %)\n"), "{shown}");
+    assert!(
+        shown.contains("Cadence:     kept 2 of 2 (100 %)\n"),
+        "{shown}"
+    );
 
     let refused = cli.run(&["update", "INC-1", "--message", "x", "--public"]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
