@@ -165,6 +165,105 @@ impl Client {
     }
 }
 
+/// A bare HTTP/1.1 connection, kept alive, that reads each answer's bytes and drops
+/// them, as wrk does: what the server can serve, not what a client spends inflating and
+/// decoding a page on the same cores.
+pub struct RawClient {
+    stream: std::io::BufReader<std::net::TcpStream>,
+    host: String,
+    body: Vec<u8>,
+}
+
+impl RawClient {
+    pub fn connect(base: &str) -> RawClient {
+        let host = base
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let stream = std::net::TcpStream::connect(&host).expect("the server accepts");
+        stream.set_nodelay(true).expect("no delay");
+        RawClient {
+            stream: std::io::BufReader::new(stream),
+            host,
+            body: Vec::new(),
+        }
+    }
+
+    /// GETs `path` asking for `encoding`; answers the status code and the body's size as
+    /// sent. Answers must carry a Content-Length (every cached public answer does).
+    pub fn get(&mut self, path: &str, encoding: &str) -> (u16, usize) {
+        use std::io::{BufRead, Read, Write};
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept-Encoding: {encoding}\r\n\r\n",
+            self.host
+        );
+        self.stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .expect("the request is sent");
+        let mut line = String::new();
+        self.stream.read_line(&mut line).expect("a status line");
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut length = None;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).expect("a header");
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse::<usize>().ok();
+            }
+        }
+        let length = length.expect("the answer has a Content-Length");
+        self.body.resize(length, 0);
+        self.stream
+            .read_exact(&mut self.body)
+            .expect("the whole body");
+        (status, length)
+    }
+}
+
+/// `workers` bare connections each GET `path` as fast as they can for `duration`.
+pub fn raw_closed_loop(
+    target: &impl Target,
+    workers: usize,
+    duration: Duration,
+    path: &str,
+    encoding: &str,
+) -> Stats {
+    let started = Instant::now();
+    let mut total = Stats::default();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut client = RawClient::connect(target.url());
+                    let mut stats = Stats::default();
+                    let end = Instant::now() + duration;
+                    while Instant::now() < end {
+                        let started = Instant::now();
+                        let (status, _) = client.get(path, encoding);
+                        stats.record(started.elapsed(), status == 200);
+                    }
+                    stats
+                })
+            })
+            .collect();
+        for handle in handles {
+            total.merge(handle.join().expect("a worker"));
+        }
+    });
+    total.finish(started.elapsed())
+}
+
 type Work<'a> = dyn Fn(&Client, usize, usize) -> Result<(), u16> + Sync + 'a;
 
 /// `workers` clients each repeat `work(client, worker, n)` for `duration`.
