@@ -72,7 +72,8 @@ pub fn run(server: &Server, settings: &Settings) {
             throughput / floor
         );
     }
-    under_updates(server, &client, active, settings);
+    under_updates(server, &client, active, settings, "/api/v2/summary.json");
+    under_updates(server, &client, active, settings, "/status");
 }
 
 fn median(values: impl Iterator<Item = f64>) -> f64 {
@@ -83,7 +84,10 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
 
 /// Reads summary.json from every worker while updates are posted; after each update is
 /// acknowledged, a read must show it.
-fn under_updates(server: &Server, client: &Client, active: i64, settings: &Settings) {
+/// `path` read by bare connections while an update is posted every half second; the
+/// poster reads `path` after each acknowledged update and counts it stale if the update
+/// is missing.
+fn under_updates(server: &Server, client: &Client, active: i64, settings: &Settings, path: &str) {
     let done = AtomicBool::new(false);
     let stale = AtomicUsize::new(0);
     let posted = AtomicUsize::new(0);
@@ -99,7 +103,7 @@ fn under_updates(server: &Server, client: &Client, active: i64, settings: &Setti
                 );
                 assert_eq!(status, 201, "posting an update");
                 posted.fetch_add(1, Ordering::Relaxed);
-                let (_, body) = client.get_text("/api/v2/summary.json");
+                let (_, body) = client.get_text(path);
                 if !body.contains(&text) {
                     stale.fetch_add(1, Ordering::Relaxed);
                 }
@@ -107,17 +111,12 @@ fn under_updates(server: &Server, client: &Client, active: i64, settings: &Setti
                 std::thread::sleep(Duration::from_millis(500));
             }
         });
-        let stats = load::closed_loop(server, settings.workers, run, |client, _, _| {
-            match client.get_status("/api/v2/summary.json") {
-                200 => Ok(()),
-                status => Err(status),
-            }
-        });
+        let stats = load::raw_closed_loop(server, settings.workers, run, path, "gzip");
         done.store(true, Ordering::Relaxed);
         stats
     });
     println!(
-        "\nsummary.json while an update is posted every 0.5 s: {:.0} req/s, p50 {:.2} ms, \
+        "\n{path} while an update is posted every 0.5 s: {:.0} req/s, p50 {:.2} ms, \
          p99 {:.2} ms; {} updates, {} read stale after acknowledgement",
         stats.throughput(),
         stats.percentile_ms(50.0),

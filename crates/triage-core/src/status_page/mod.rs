@@ -194,10 +194,34 @@ impl PublicStatus {
 
     /// A status for an incident (`maintenance` false) or a maintenance.
     pub fn parse(text: &str, maintenance: bool) -> Result<PublicStatus, UnknownValue> {
-        if maintenance {
-            parse_among("maintenance status", text, &Self::MAINTENANCE, Self::as_str)
+        let what = if maintenance {
+            "maintenance status"
         } else {
-            parse_among("incident status", text, &Self::INCIDENT, Self::as_str)
+            "incident status"
+        };
+        parse_among(what, text, &Self::choices(maintenance), Self::as_str)
+    }
+
+    /// As people read it: "Identified", "In progress".
+    pub fn label(self) -> &'static str {
+        match self {
+            PublicStatus::Investigating => "Investigating",
+            PublicStatus::Identified => "Identified",
+            PublicStatus::Monitoring => "Monitoring",
+            PublicStatus::Resolved => "Resolved",
+            PublicStatus::Scheduled => "Scheduled",
+            PublicStatus::InProgress => "In progress",
+            PublicStatus::Verifying => "Verifying",
+            PublicStatus::Completed => "Completed",
+        }
+    }
+
+    /// The statuses an incident (`maintenance` false) or a maintenance moves through.
+    pub fn choices(maintenance: bool) -> [PublicStatus; 4] {
+        if maintenance {
+            Self::MAINTENANCE
+        } else {
+            Self::INCIDENT
         }
     }
 

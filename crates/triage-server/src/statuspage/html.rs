@@ -7,7 +7,7 @@ use askama::Template;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use triage_core::status_page::uptime::{Day, overall_uptime};
-use triage_core::status_page::{ComponentStatus, Impact, PublicStatus};
+use triage_core::status_page::{ComponentStatus, Impact};
 use triage_store::{PublicIncident, StatusPageSettings};
 
 use super::page::{HISTORY_DAYS, OPEN_MAINTENANCE, Page};
@@ -201,7 +201,7 @@ fn incident_view(i: &PublicIncident) -> IncidentView {
     IncidentView {
         id: i.id,
         name: i.name.clone(),
-        status: public_label(i.status),
+        status: i.status.label(),
         impact: if i.maintenance {
             "maintenance"
         } else {
@@ -221,24 +221,11 @@ fn incident_view(i: &PublicIncident) -> IncidentView {
             .updates
             .iter()
             .map(|u| UpdateView {
-                status: public_label(u.status),
+                status: u.status.label(),
                 body: u.body.clone(),
                 at: When::new(u.created_at),
             })
             .collect(),
-    }
-}
-
-pub(super) fn public_label(status: PublicStatus) -> &'static str {
-    match status {
-        PublicStatus::Investigating => "Investigating",
-        PublicStatus::Identified => "Identified",
-        PublicStatus::Monitoring => "Monitoring",
-        PublicStatus::Resolved => "Resolved",
-        PublicStatus::Scheduled => "Scheduled",
-        PublicStatus::InProgress => "In progress",
-        PublicStatus::Verifying => "Verifying",
-        PublicStatus::Completed => "Completed",
     }
 }
 

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use triage_store::{Attempt, PublicIncident, SubscriberDelivery};
 
-use super::html::public_label;
 use super::json;
 use super::page::Page;
 use crate::AppState;
@@ -150,15 +149,11 @@ impl Links {
 
 /// The latest update of `incident` as a mail: subject and text.
 fn update_mail(page: &Page, incident: &PublicIncident, links: &Links) -> (String, String) {
-    let status = public_label(incident.status);
+    let status = incident.status.label();
     let subject = format!("[{}] {}: {status}", page.settings.name, incident.name);
     let mut body = format!("{}\n\n", incident.name);
     if let Some(update) = incident.updates.first() {
-        body.push_str(&format!(
-            "{}: {}\n\n",
-            public_label(update.status),
-            update.body
-        ));
+        body.push_str(&format!("{}: {}\n\n", update.status.label(), update.body));
     }
     if !incident.components.is_empty() {
         let names: Vec<&str> = incident

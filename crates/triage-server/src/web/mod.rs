@@ -16,6 +16,7 @@ mod services;
 mod session;
 mod sign_in;
 mod silences;
+mod status_page;
 mod view;
 
 use axum::Router;
@@ -81,6 +82,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/silences/{id}/expire",
             axum::routing::post(silences::expire),
+        )
+        .route("/status-page", get(status_page::page))
+        .route(
+            "/status-page/{action}",
+            axum::routing::post(status_page::act),
         )
         .route("/admin", get(admin::page))
         .route("/admin/{action}", axum::routing::post(admin::act))

@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod console_schedules;
 mod console_services;
+mod console_status_page;
 mod console_updates;
 mod harness;
 mod jira;

@@ -105,6 +105,7 @@ fn every_page_renders_as_its_snapshot(backend: Backend) {
     check("not-found", &browser.get("/incidents/INC-404").body);
     check("schedules", &browser.get("/schedules").body);
     check("schedule", &browser.get("/schedules/primary").body);
+    check("status-admin", &browser.get("/status-page").body);
 }
 
 on_both_backends!(every_page_renders_as_its_snapshot);
