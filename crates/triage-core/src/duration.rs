@@ -59,6 +59,18 @@ pub fn format_minutes(duration: SignedDuration) -> String {
     )
 }
 
+/// A duration in the two largest units that matter: "45s", "12m", "3h 12m", "2d 4h".
+pub fn format_age(elapsed: SignedDuration) -> String {
+    let seconds = elapsed.as_secs().max(0);
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +104,14 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn ages_read_in_two_units() {
+        assert_eq!(format_age(SignedDuration::from_secs(45)), "45s");
+        assert_eq!(format_age(SignedDuration::from_mins(12)), "12m");
+        assert_eq!(format_age(SignedDuration::from_mins(192)), "3h 12m");
+        assert_eq!(format_age(SignedDuration::from_hours(52)), "2d 4h");
+        assert_eq!(format_age(SignedDuration::from_secs(-5)), "0s");
     }
 }

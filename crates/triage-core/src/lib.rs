@@ -15,6 +15,7 @@ pub mod incident;
 pub mod jql;
 pub mod link;
 pub mod oncall;
+pub mod postmortem;
 pub mod priority;
 pub mod role;
 pub mod severity;

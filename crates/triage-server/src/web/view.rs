@@ -1,7 +1,8 @@
 //! How incidents read on a page: one row shape shared by every list, ages in words,
 //! times as `<time>` in UTC (the page's script shows them in the reader's time zone).
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
+use triage_core::duration::format_age;
 use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
 use triage_store::{Alert, Incident, ServiceChange};
@@ -49,18 +50,6 @@ pub fn category_class(category: Category) -> &'static str {
     }
 }
 
-/// A duration in the two largest units that matter: "45s", "12m", "3h 12m", "2d 4h".
-pub fn age(elapsed: SignedDuration) -> String {
-    let seconds = elapsed.as_secs().max(0);
-    let (days, hours, minutes) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
-    match (days, hours, minutes) {
-        (0, 0, 0) => format!("{seconds}s"),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
-}
-
 impl Row {
     pub fn new(incident: &Incident, now: Timestamp) -> Row {
         Row {
@@ -74,7 +63,7 @@ impl Row {
                 .assignee
                 .as_ref()
                 .map_or("unassigned".to_string(), |a| a.name.clone()),
-            age: age(now.duration_since(incident.created_at)),
+            age: format_age(now.duration_since(incident.created_at)),
             opened: Time::new(incident.created_at),
             response: triage_core::sla::response(
                 incident.response_due_at,
@@ -225,19 +214,5 @@ impl AlertLine {
             last_seen: Time::new(alert.last_seen_at),
             silence: alert.silence,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_read_in_two_units() {
-        assert_eq!(age(SignedDuration::from_secs(45)), "45s");
-        assert_eq!(age(SignedDuration::from_mins(12)), "12m");
-        assert_eq!(age(SignedDuration::from_mins(192)), "3h 12m");
-        assert_eq!(age(SignedDuration::from_hours(52)), "2d 4h");
-        assert_eq!(age(SignedDuration::from_secs(-5)), "0s");
     }
 }
