@@ -144,6 +144,12 @@ pub enum EventData {
     StakeholderRemoved {
         stakeholder: String,
     },
+    /// The post-mortem was drafted, sent for review, published or reopened.
+    Postmortem {
+        revision: u32,
+        /// drafted, review, publish or reopen.
+        action: String,
+    },
 }
 
 /// How many alert summaries a timeline event lists.
@@ -175,6 +181,7 @@ impl EventData {
             EventData::UpdateOverdue { .. } => "update_overdue",
             EventData::StakeholderAdded { .. } => "stakeholder_added",
             EventData::StakeholderRemoved { .. } => "stakeholder_removed",
+            EventData::Postmortem { .. } => "postmortem",
         }
     }
 
@@ -339,6 +346,13 @@ impl EventData {
             EventData::StakeholderRemoved { stakeholder } => {
                 format!("removed {stakeholder} from the stakeholders")
             }
+            EventData::Postmortem { revision, action } => match action.as_str() {
+                "drafted" => "drafted the post-mortem from the timeline".to_string(),
+                "review" => "sent the post-mortem for review".to_string(),
+                "publish" => format!("published the post-mortem (revision {revision})"),
+                "reopen" => format!("reopened the post-mortem as revision {revision}"),
+                other => format!("changed the post-mortem ({other})"),
+            },
         }
     }
 }

@@ -414,6 +414,21 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "postmortems",
+        &[
+            ("id", Int),
+            ("incident_id", Int),
+            ("revision", Int),
+            ("status", Text),
+            ("document", Text),
+            ("version", Int),
+            ("created_by", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("published_at", Int),
+        ],
+    ),
+    (
         "status_page_settings",
         &[
             ("id", Int),

@@ -25,6 +25,7 @@ mod keys;
 mod model;
 mod paging;
 mod postgres;
+mod postmortems;
 mod schedules;
 mod search;
 mod senders;
@@ -56,6 +57,7 @@ pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,
 };
 pub use paging::{Attempt, ContactMethod, NewContactMethod, Notification, Wake};
+pub use postmortems::{Postmortem, PostmortemAction};
 pub use schedules::{NewOverride, NewSchedule, Schedule, ScheduleLayer, ScheduleOverride};
 pub use senders::Sender;
 pub use services::{

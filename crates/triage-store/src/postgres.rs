@@ -83,6 +83,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "status subscribers",
         include_str!("../migrations/postgres/0013_status_subscribers.sql"),
     ),
+    (
+        14,
+        "post-mortems",
+        include_str!("../migrations/postgres/0014_postmortems.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -79,6 +79,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "status subscribers",
         include_str!("../migrations/sqlite/0013_status_subscribers.sql"),
     ),
+    (
+        14,
+        "post-mortems",
+        include_str!("../migrations/sqlite/0014_postmortems.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

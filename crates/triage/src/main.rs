@@ -16,7 +16,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::{CliError, CliResult, Client};
 use crate::commands::{
-    admin, data, incidents, oncall, people, serve, services, silences, updates, workflow,
+    admin, data, incidents, oncall, people, postmortems, serve, services, silences, updates,
+    workflow,
 };
 
 #[derive(Parser)]
@@ -81,6 +82,8 @@ enum Command {
     Unlink(incidents::UnlinkArgs),
     /// Change an incident's fields, or post a stakeholder update (--message).
     Update(incidents::UpdateArgs),
+    /// An incident's post-mortem as a Markdown file: write it, push edits back, review.
+    Postmortem(postmortems::PostmortemArgs),
     /// Who hears of an incident's updates.
     #[command(subcommand)]
     Stakeholder(updates::StakeholderCommand),
@@ -168,6 +171,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Unlink(args) => incidents::unlink(&context, args),
         Command::Update(args) => incidents::update(&context, args),
         Command::Stakeholder(command) => updates::stakeholder(&context, command),
+        Command::Postmortem(args) => postmortems::run(&context, args),
         Command::Timeline(args) => incidents::timeline(&context, args),
         Command::User(command) => people::user(&context, command),
         Command::Group(command) => people::group(&context, command),

@@ -3,6 +3,7 @@
 //! new variant here and a new fact; the engine that calls [`Condition::check`] does not
 //! change.
 
+use crate::postmortem::PostmortemStatus;
 use crate::priority::Priority;
 use crate::severity::Severity;
 
@@ -17,6 +18,8 @@ pub enum Condition {
     /// Every incident linked to this one (either direction, any link type) with this
     /// priority is in a Done status.
     LinkedDone(Priority),
+    /// The incident's post-mortem (its latest revision) is Published.
+    PostmortemPublished,
 }
 
 /// Incident fields a condition can require.
@@ -92,6 +95,8 @@ pub struct Facts {
     /// Triage itself acts (an automatic move when alerts resolve or flap): it counts as a
     /// member of every group, because an admin chose the behaviour for the service.
     pub by_automation: bool,
+    /// The status of the incident's post-mortem (its latest revision), if it has one.
+    pub postmortem: Option<PostmortemStatus>,
 }
 
 impl Facts {
@@ -122,6 +127,7 @@ impl Condition {
             Condition::FieldSet(_) => "field_set",
             Condition::ActorInGroup(_) => "actor_in_group",
             Condition::LinkedDone(_) => "linked_done",
+            Condition::PostmortemPublished => "postmortem_published",
         }
     }
 
@@ -165,6 +171,16 @@ impl Condition {
                     )))
                 }
             }
+            Condition::PostmortemPublished => match facts.postmortem {
+                Some(PostmortemStatus::Published) => Ok(()),
+                Some(status) => Err(unmet(format!(
+                    "its post-mortem must be Published first (it is {status})"
+                ))),
+                None => Err(unmet(
+                    "needs a published post-mortem: draft one with `triage postmortem KEY`"
+                        .to_string(),
+                )),
+            },
         }
     }
 
@@ -176,6 +192,7 @@ impl Condition {
             Condition::LinkedDone(priority) => {
                 format!("every linked {} incident is Done", priority.code())
             }
+            Condition::PostmortemPublished => "the incident's post-mortem is Published".to_string(),
         }
     }
 }

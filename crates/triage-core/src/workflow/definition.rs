@@ -251,8 +251,10 @@ fn convert_condition(
                 Err(e) => fail(e.to_string()),
             }
         }
+        "postmortem_published" => Some(Condition::PostmortemPublished),
         other => fail(format!(
-            "unknown kind '{other}'; kinds: field_set, actor_in_group, linked_done"
+            "unknown kind '{other}'; kinds: field_set, actor_in_group, linked_done, \
+             postmortem_published"
         )),
     }
 }

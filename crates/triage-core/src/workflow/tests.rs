@@ -4,6 +4,7 @@ use proptest::prelude::*;
 
 use super::definition::reachable_from;
 use super::*;
+use crate::postmortem::PostmortemStatus;
 use crate::priority::Priority;
 
 fn facts() -> Facts {
@@ -204,8 +205,12 @@ fn reopening_clears_the_resolution() {
         .unwrap();
     assert_eq!(plan.transition, "Reopen");
     assert_eq!(plan.resolution, ResolutionChange::Clear);
+    let published = Facts {
+        postmortem: Some(PostmortemStatus::Published),
+        ..facts()
+    };
     let close = workflow
-        .plan("Resolved", request("closed"), &facts())
+        .plan("Resolved", request("closed"), &published)
         .unwrap();
     assert_eq!(close.resolution, ResolutionChange::Keep);
 }
@@ -463,6 +468,7 @@ fn design_allows(to: &str, facts: &Facts) -> bool {
             .linked
             .iter()
             .all(|l| l.priority != Some(Priority::P1) || l.category == Category::Done),
+        "Closed" => facts.postmortem == Some(PostmortemStatus::Published),
         _ => true,
     }
 }
@@ -472,8 +478,9 @@ fn arbitrary_facts() -> impl Strategy<Value = Facts> {
         proptest::option::of(0usize..4),
         any::<bool>(),
         proptest::collection::vec((0usize..4, 0usize..3), 0..3),
+        proptest::option::of(proptest::sample::select(PostmortemStatus::ALL.to_vec())),
     )
-        .prop_map(|(priority, sre, linked)| Facts {
+        .prop_map(|(priority, sre, linked, postmortem)| Facts {
             priority: priority.map(|p| Priority::ALL[p]),
             actor_groups: if sre { vec!["sre".into()] } else { vec![] },
             linked: linked
@@ -486,6 +493,7 @@ fn arbitrary_facts() -> impl Strategy<Value = Facts> {
                     category: Category::ALL[c],
                 })
                 .collect(),
+            postmortem,
             ..Facts::default()
         })
 }
@@ -555,4 +563,45 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn closing_needs_a_published_post_mortem() {
+    let workflow = Workflow::builtin();
+    let with = |postmortem| Facts {
+        postmortem,
+        ..Facts::default()
+    };
+    let refusal = workflow
+        .plan("Resolved", request("Closed"), &with(None))
+        .unwrap_err();
+    assert_eq!(
+        refusal.to_string(),
+        "cannot move to Closed: needs a published post-mortem: draft one with `triage postmortem KEY`"
+    );
+    let refusal = workflow
+        .plan(
+            "Resolved",
+            request("Closed"),
+            &with(Some(PostmortemStatus::InReview)),
+        )
+        .unwrap_err();
+    assert_eq!(
+        refusal.to_string(),
+        "cannot move to Closed: its post-mortem must be Published first (it is In Review)"
+    );
+    let plan = workflow
+        .plan(
+            "Resolved",
+            request("Closed"),
+            &with(Some(PostmortemStatus::Published)),
+        )
+        .unwrap();
+    assert_eq!(plan.to, "Closed");
+    // A false alarm needs none.
+    assert!(
+        workflow
+            .plan("Resolved", request("False Alarm"), &with(None))
+            .is_ok()
+    );
 }

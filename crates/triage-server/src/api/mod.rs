@@ -6,6 +6,7 @@ mod health;
 mod incidents;
 mod openapi;
 mod people;
+mod postmortems;
 pub(crate) mod schedules;
 mod services;
 mod silences;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(escalation::router())
         .merge(incidents::router())
         .merge(people::router())
+        .merge(postmortems::router())
         .merge(schedules::router())
         .merge(services::router())
         .merge(silences::router())

@@ -158,13 +158,14 @@ impl TestApp {
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
+        let typed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if !typed {
+            builder = builder.header("Content-Type", "application/json");
+        }
         let mut response = match body {
-            Some(body) => self.agent.run(
-                builder
-                    .header("Content-Type", "application/json")
-                    .body(body)
-                    .unwrap(),
-            )?,
+            Some(body) => self.agent.run(builder.body(body).unwrap())?,
             None => self.agent.run(builder.body(()).unwrap())?,
         };
         let status = response.status().as_u16();

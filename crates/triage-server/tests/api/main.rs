@@ -17,6 +17,7 @@ mod oncall;
 mod openapi;
 mod paging;
 mod people;
+mod postmortems;
 mod senders;
 mod snapshots;
 mod status_page;

@@ -284,11 +284,24 @@ print(json.dumps([[str(e["SUMMARY"]), e.decoded("DTSTART").isoformat(), e.decode
 
 /// Fetches a feed the way a calendar app does: no credentials, the secret in the path.
 pub(crate) fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
+    fetch_with(app, path, &[])
+}
+
+/// Fetches `path` as text with the given headers: status, content type, body.
+pub(crate) fn fetch_with(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    let mut response = agent.get(format!("{}{path}", app.url())).call().unwrap();
+    let mut request = agent.get(format!("{}{path}", app.url()));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut response = request.call().unwrap();
     let kind = response
         .headers()
         .get("content-type")

@@ -15,6 +15,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/incidents/{key}/assignee"),
     ("get", "/incidents/{key}/comments"),
     ("post", "/incidents/{key}/comments"),
+    ("get", "/incidents/{key}/postmortem"),
+    ("post", "/incidents/{key}/postmortem"),
+    ("put", "/incidents/{key}/postmortem"),
+    ("post", "/incidents/{key}/postmortem/{action}"),
+    ("get", "/incidents/{key}/postmortem/revisions"),
+    ("get", "/incidents/{key}/postmortem/revisions/{revision}"),
     ("get", "/incidents/{key}/updates"),
     ("post", "/incidents/{key}/updates"),
     ("get", "/incidents/{key}/stakeholders"),
@@ -106,6 +112,8 @@ fn the_document_describes_every_route(backend: Backend) {
         let concrete = path
             .replace("{key}", "INC-1")
             .replace("{id}", "999")
+            .replace("{action}", "publish")
+            .replace("{revision}", "1")
             .replace("{email}", "admin@example.com")
             .replace("{name}", "no-such-group");
         let (_, body) = app.raw(

@@ -15,6 +15,7 @@ use crate::db::Store;
 use crate::error::StoreResult;
 use crate::model::Incident;
 use crate::postgres::lock_incidents;
+use crate::postmortems::postmortem_status;
 use crate::sql::Statements;
 use crate::time::to_db;
 use crate::updates::push_status_change;
@@ -290,6 +291,7 @@ async fn gather(
         actor_groups: actor_groups.to_vec(),
         linked: linked.into_iter().map(|(_, fact)| fact).collect(),
         by_automation: false,
+        postmortem: postmortem_status(connection, state.id).await?,
     };
     Ok((state, facts))
 }

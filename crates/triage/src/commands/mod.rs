@@ -7,6 +7,7 @@ mod demo;
 pub mod incidents;
 pub mod oncall;
 pub mod people;
+pub mod postmortems;
 pub mod serve;
 pub mod services;
 pub mod silences;

@@ -148,3 +148,22 @@ pub fn serve(dir: &Path, extra: &[&str], lines: usize) -> Served {
         url,
     }
 }
+
+/// Compares `text` with the file `snapshots/NAME` beside the tests; `UPDATE_SNAPSHOTS=1`
+/// writes it instead.
+pub fn check_snapshot(name: &str, text: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cli/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_SNAPSHOTS=1 writes it)", path.display()));
+    assert_eq!(
+        text, expected,
+        "{name} differs from its snapshot (UPDATE_SNAPSHOTS=1 rewrites it)"
+    );
+}

@@ -157,6 +157,72 @@ fn the_design_runbook_works_verbatim() {
     );
     let false_alarm = cli.run(&["show", "INC-789", "--json"]).ok().json();
     assert_eq!(false_alarm["status"], "False Alarm");
+
+    // The post-mortem, as DESIGN.md's last line has it: drafted from the timeline into a
+    // file, edited, pushed back, published; then the incident closes.
+    let refused = cli.run(&["transition", "INC-456", "--name", "Closed"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("needs a published post-mortem"),
+        "{}",
+        refused.stderr
+    );
+    let created = cli.run(&["postmortem", "INC-456"]).ok();
+    assert_eq!(
+        created.stdout.trim(),
+        "Created incident-INC-456-post-mortem.md"
+    );
+    let file = cli.dir.path().join("incident-INC-456-post-mortem.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    crate::harness::check_snapshot("incident-INC-456-post-mortem.md", &text);
+    let again = cli.run(&["postmortem", "INC-456"]);
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("exists: push your edits"),
+        "{}",
+        again.stderr
+    );
+    std::fs::write(
+        &file,
+        text.replace(
+            "### What went well\n",
+            "### What went well\n\nThe on-call engineer had it within minutes.\n",
+        ),
+    )
+    .unwrap();
+    let pushed = cli
+        .run(&[
+            "postmortem",
+            "push",
+            "INC-456",
+            "incident-INC-456-post-mortem.md",
+        ])
+        .ok();
+    assert_eq!(
+        pushed.stdout.trim(),
+        "INC-456: post-mortem saved (revision 1, Draft, version 2)"
+    );
+    let printed = cli.run(&["postmortem", "INC-456", "--stdout"]).ok().stdout;
+    assert!(printed.contains("The on-call engineer had it within minutes."));
+    let published = cli.run(&["postmortem", "publish", "INC-456"]).ok();
+    assert_eq!(
+        published.stdout.trim(),
+        "INC-456: post-mortem Published (revision 1)"
+    );
+    let closed = cli.run(&["transition", "INC-456", "--name", "Closed"]).ok();
+    assert_eq!(closed.stdout.trim(), "INC-456: Resolved → Closed");
+    std::fs::write(&file, "# Notes\n").unwrap();
+    let bad = cli.run(&[
+        "postmortem",
+        "push",
+        "INC-456",
+        "incident-INC-456-post-mortem.md",
+    ]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.stderr.trim(),
+        "error: incident-INC-456-post-mortem.md: line 1: the first line must be `# Post-mortem: KEY title`"
+    );
 }
 
 #[test]
