@@ -73,6 +73,8 @@ struct IncidentPage {
     stakeholders: Vec<Stakeholder>,
     /// Whether the incident is on the status page now, so an update may go there too.
     published: bool,
+    /// Its post-mortem's status and revision, if it has one.
+    postmortem: Option<(String, u32)>,
     links: Vec<LinkLine>,
     alerts: Vec<AlertLine>,
     /// Changes on the incident's services from a day before it was detected.
@@ -177,7 +179,13 @@ async fn render(
         .await?
         .iter()
         .any(|p| p.resolved_at.is_none() && p.incident.as_deref() == Some(&incident.key));
+    let postmortem = match state.store.postmortem(key).await {
+        Ok(p) => Some((p.status.to_string(), p.revision)),
+        Err(StoreError::NotFound(_)) => None,
+        Err(other) => return Err(other.into()),
+    };
     let page = IncidentPage {
+        postmortem,
         cadence,
         kept: incident.update_cadence.describe(),
         updates,

@@ -11,6 +11,7 @@ mod incident;
 mod list;
 mod live;
 mod paging;
+mod postmortem;
 mod schedules;
 mod services;
 mod session;
@@ -38,6 +39,11 @@ pub fn router() -> Router<AppState> {
         .route("/incidents", get(list::page))
         .route("/incidents/new", get(create::form).post(create::submit))
         .route("/incidents/{key}", get(incident::page))
+        .route("/incidents/{key}/postmortem", get(postmortem::page))
+        .route(
+            "/incidents/{key}/postmortem/{action}",
+            axum::routing::post(postmortem::act),
+        )
         .route(
             "/incidents/{key}/{action}",
             axum::routing::post(incident::act),

@@ -5,6 +5,7 @@ mod access;
 mod alerts;
 mod bad_input;
 mod browser;
+mod console_postmortem;
 mod console_schedules;
 mod console_services;
 mod console_status_page;
