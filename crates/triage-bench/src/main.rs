@@ -12,6 +12,7 @@ mod console;
 mod jira;
 mod load;
 mod paging;
+mod postmortem;
 mod server;
 mod stats;
 mod status_page;
@@ -87,6 +88,16 @@ struct Args {
     /// beside the health route, over `--rounds` rounds.
     #[arg(long)]
     status_page: bool,
+    /// Measure post-mortem generation instead: drafting and rendering the post-mortems
+    /// of `--postmortems` incidents of `--events` timeline events each.
+    #[arg(long)]
+    postmortem: bool,
+    /// Incidents of the post-mortem run.
+    #[arg(long, default_value_t = 5)]
+    postmortems: usize,
+    /// Timeline events per incident of the post-mortem run (besides its creation).
+    #[arg(long, default_value_t = 9_999)]
+    events: usize,
 }
 
 fn main() {
@@ -141,6 +152,15 @@ fn main() {
         });
         assert_eq!(seed.errors, 0, "seeding incidents");
         jira::run(&server, args.incidents, args.list_samples);
+        return;
+    }
+    if args.postmortem {
+        println!("# triage-bench --postmortem ({backend:?})\n");
+        let settings = postmortem::Settings {
+            incidents: args.postmortems,
+            events: args.events,
+        };
+        postmortem::run(&server, &settings);
         return;
     }
     if args.status_page {

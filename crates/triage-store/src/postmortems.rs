@@ -188,17 +188,18 @@ impl Store {
                 .map(|(impact, components)| (impact.as_str(), components.clone())),
             events: &happened,
         };
-        let document = serde_json::to_string(&draft(&source))
+        let drafted = draft(&source);
+        let document = serde_json::to_string(&drafted)
             .map_err(|e| StoreError::Invalid(format!("the draft is not serializable: {e}")))?;
         let key = incident.key.clone();
         let actor_id = actor.user_id;
-        let created = self
+        let created: Option<Postmortem> = self
             .write(move |connection| {
                 Box::pin(async move {
                     lock_incidents(connection, std::slice::from_ref(&key)).await?;
                     let state = load_incident_state(connection, &key).await?;
                     if latest(connection, &key, state.id).await?.is_some() {
-                        return Ok(false);
+                        return Ok(None);
                     }
                     let mut statements = Statements::default();
                     statements.push(
@@ -219,11 +220,24 @@ impl Store {
                     push_event(&mut statements, state.id, Some(actor_id), now, &event)?;
                     push_touch(&mut statements, state.id, now);
                     statements.execute(connection).await?;
-                    Ok(true)
+                    // What was just written, without reading the document back.
+                    Ok(Some(Postmortem {
+                        incident: key,
+                        revision: 1,
+                        status: PostmortemStatus::Draft,
+                        version: 1,
+                        document: drafted,
+                        created_at: now,
+                        updated_at: now,
+                        published_at: None,
+                    }))
                 })
             })
             .await?;
-        Ok((self.postmortem(&incident.key).await?, created))
+        match created {
+            Some(postmortem) => Ok((postmortem, true)),
+            None => Ok((self.postmortem(&incident.key).await?, false)),
+        }
     }
 
     /// Replaces the sections of the post-mortem being written (not a published one).

@@ -3,6 +3,7 @@
 //! forbids it anyway).
 
 use jiff::Timestamp;
+use serde::Deserialize;
 use sqlx::Row;
 use triage_core::timeline::EventData;
 
@@ -113,7 +114,11 @@ impl Store {
 
 fn event_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Event> {
     let data: String = row.try_get("data")?;
-    let parsed: EventData = serde_json::from_str(&data)
+    // Read once as JSON, and the event from that (borrowed): long timelines are read
+    // whole, for post-mortems.
+    let value: serde_json::Value = serde_json::from_str(&data)
+        .map_err(|e| StoreError::Invalid(format!("stored event is unreadable: {e}")))?;
+    let parsed = EventData::deserialize(&value)
         .map_err(|e| StoreError::Invalid(format!("stored event is unreadable: {e}")))?;
     let email: Option<String> = row.try_get("email")?;
     let name: Option<String> = row.try_get("display_name")?;
@@ -124,8 +129,7 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Event> {
         at: from_db(row.try_get("at")?)?,
         kind: row.try_get("kind")?,
         text: format!("{who} {}", parsed.describe()),
-        data: serde_json::to_value(&parsed)
-            .map_err(|e| StoreError::Invalid(format!("event not serializable: {e}")))?,
+        data: value,
         actor,
     })
 }
