@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/new", get(create::form).post(create::submit))
         .route("/incidents/{key}", get(incident::page))
         .route("/incidents/{key}/postmortem", get(postmortem::page))
+        .route("/incidents/{key}/postmortem.md", get(postmortem::file))
         .route(
             "/incidents/{key}/postmortem/{action}",
             axum::routing::post(postmortem::act),

@@ -5,8 +5,9 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
-use axum::response::{Html, Response};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use triage_core::postmortem::markdown;
 use triage_core::role::Role;
@@ -74,6 +75,42 @@ pub async fn page(
     Path(key): Path<String>,
 ) -> Result<Html<String>, PageError> {
     Ok(Html(render(&state, &signed_in, &key, None, None).await?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct FileQuery {
+    /// A revision; the latest unless given.
+    revision: Option<u32>,
+}
+
+/// The post-mortem (or one revision) as its Markdown file, for a signed-in browser.
+pub async fn file(
+    State(state): State<AppState>,
+    _signed_in: SignedIn,
+    Path(key): Path<String>,
+    Query(query): Query<FileQuery>,
+) -> Result<Response, PageError> {
+    let revisions = state.store.postmortem_revisions(&key).await?;
+    let found = match query.revision {
+        Some(n) => revisions.into_iter().find(|p| p.revision == n),
+        None => revisions.into_iter().last(),
+    }
+    .ok_or_else(|| PageError::NotFound(format!("{key} has no such post-mortem")))?;
+    let name = format!(
+        "attachment; filename=\"incident-{}-post-mortem.md\"",
+        found.incident
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        markdown::render(&found.document),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -343,6 +343,26 @@ async fn scenario(app: &TestApp, driver: &Driver) {
     .await;
     screenshot(&second, "incident-live.png").await;
 
+    // The post-mortem, drafted from the timeline and published from its page.
+    first
+        .goto(&format!("{base}/incidents/INC-1/postmortem"))
+        .await
+        .unwrap();
+    submit(&first, "/postmortem/draft").await;
+    until(
+        &first,
+        "//textarea[@id='postmortem-text'][contains(., '# Post-mortem: INC-1 Checkout is failing')]",
+    )
+    .await;
+    screenshot(&first, "postmortem.png").await;
+    submit(&first, "/postmortem/publish").await;
+    until(&first, "//span[@id='postmortem-status'][.='Published']").await;
+    until(
+        &first,
+        "//article[@id='postmortem-text']//pre[contains(., 'Payments flow again through the standby gateway')]",
+    )
+    .await;
+
     // An alert from monitoring, seen on its service's page, whose addresses get Copy
     // buttons from the page's script.
     let key = app.integration("payments", "webhook");

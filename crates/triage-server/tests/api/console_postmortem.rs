@@ -119,6 +119,20 @@ fn a_post_mortem_is_written_in_the_console(backend: Backend) {
     let page = browser.get("/incidents/INC-1/postmortem");
     assert!(page.body.contains("revision 2"));
     assert!(page.body.contains("Revision 1</a> Published"));
+    let first = browser.get("/incidents/INC-1/postmortem.md?revision=1");
+    assert_eq!(first.status, 200);
+    assert!(
+        first.body.contains("| Status | Published |"),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("The spare pool was warm."));
+    assert_eq!(
+        browser
+            .get("/incidents/INC-1/postmortem.md?revision=9")
+            .status,
+        404
+    );
     let incident = browser.get("/incidents/INC-1");
     assert!(
         incident
