@@ -162,13 +162,13 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<(Postmortem, bool)> {
         let incident = self.incident(key).await?;
-        let events = self.timeline(&incident.key).await?;
+        let events = self.timeline_lines(incident.id).await?;
         let public = self.public_impact(incident.id).await?;
         let happened: Vec<Happened> = events
             .iter()
             .map(|e| Happened {
                 at: e.at,
-                actor: e.actor.as_ref().map(|a| a.name.as_str()),
+                actor: e.actor.as_deref(),
                 kind: &e.kind,
                 text: &e.text,
             })

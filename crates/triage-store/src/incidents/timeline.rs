@@ -2,6 +2,8 @@
 //! they record, so they commit together; nothing here updates or deletes (the schema
 //! forbids it anyway).
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use serde::Deserialize;
 use sqlx::Row;
@@ -96,6 +98,15 @@ pub(crate) fn push_touch(statements: &mut Statements, incident_id: i64, at: Time
     );
 }
 
+/// One timeline entry as a sentence only: what a post-mortem's timeline is written from.
+pub(crate) struct Line {
+    pub at: Timestamp,
+    /// The actor's name; none for Triage itself.
+    pub actor: Option<String>,
+    pub kind: String,
+    pub text: String,
+}
+
 impl Store {
     /// The incident's timeline, oldest first.
     pub async fn timeline(&self, key: &str) -> StoreResult<Vec<Event>> {
@@ -110,25 +121,64 @@ impl Store {
         .await?;
         rows.iter().map(event_from_row).collect()
     }
+
+    /// Incident `id`'s timeline as sentences, oldest first, read lean: a long incident's
+    /// ten thousand events are read for its post-mortem without their data as JSON, and
+    /// the few people in it are looked up once.
+    pub(crate) async fn timeline_lines(&self, id: i64) -> StoreResult<Vec<Line>> {
+        let mut connection = self.read.acquire().await?;
+        let people: HashMap<i64, String> = sqlx::query_as(
+            "SELECT id, display_name FROM users WHERE id IN \
+             (SELECT DISTINCT actor_id FROM events WHERE incident_id = $1)",
+        )
+        .bind(id)
+        .fetch_all(&mut *connection)
+        .await?
+        .into_iter()
+        .collect();
+        let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT at, kind, data, actor_id FROM events WHERE incident_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *connection)
+        .await?;
+        rows.into_iter()
+            .map(|(at, kind, data, actor)| {
+                let parsed: EventData = serde_json::from_str(&data).map_err(unreadable)?;
+                let actor = actor.and_then(|a| people.get(&a).cloned());
+                Ok(Line {
+                    at: from_db(at)?,
+                    text: sentence(actor.as_deref(), &parsed),
+                    actor,
+                    kind,
+                })
+            })
+            .collect()
+    }
+}
+
+fn unreadable(error: serde_json::Error) -> StoreError {
+    StoreError::Invalid(format!("stored event is unreadable: {error}"))
+}
+
+/// The event as a sentence after its actor's name (Triage's own without one).
+fn sentence(actor: Option<&str>, event: &EventData) -> String {
+    format!("{} {}", actor.unwrap_or("Triage"), event.describe())
 }
 
 fn event_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Event> {
     let data: String = row.try_get("data")?;
-    // Read once as JSON, and the event from that (borrowed): long timelines are read
-    // whole, for post-mortems.
-    let value: serde_json::Value = serde_json::from_str(&data)
-        .map_err(|e| StoreError::Invalid(format!("stored event is unreadable: {e}")))?;
-    let parsed = EventData::deserialize(&value)
-        .map_err(|e| StoreError::Invalid(format!("stored event is unreadable: {e}")))?;
+    // Read once as JSON, and the event from that (borrowed).
+    let value: serde_json::Value = serde_json::from_str(&data).map_err(unreadable)?;
+    let parsed = EventData::deserialize(&value).map_err(unreadable)?;
     let email: Option<String> = row.try_get("email")?;
     let name: Option<String> = row.try_get("display_name")?;
     let actor = email.zip(name).map(|(email, name)| UserRef { email, name });
-    let who = actor.as_ref().map_or("Triage", |a| a.name.as_str());
     Ok(Event {
         id: row.try_get("id")?,
         at: from_db(row.try_get("at")?)?,
         kind: row.try_get("kind")?,
-        text: format!("{who} {}", parsed.describe()),
+        text: sentence(actor.as_ref().map(|a| a.name.as_str()), &parsed),
         data: value,
         actor,
     })
