@@ -5,6 +5,7 @@
 //! [`clock::Clock`] or as plain values, so every decision here is a function of its
 //! inputs and is tested as such.
 
+pub mod action;
 pub mod alert;
 pub mod cadence;
 pub mod clock;

@@ -144,6 +144,15 @@ pub enum EventData {
     StakeholderRemoved {
         stakeholder: String,
     },
+    /// An action item was added, changed, done or verified.
+    ActionItem {
+        id: i64,
+        title: String,
+        /// added, changed, done, reopened or verified.
+        action: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
     /// The post-mortem was drafted, sent for review, published or reopened.
     Postmortem {
         revision: u32,
@@ -182,6 +191,7 @@ impl EventData {
             EventData::StakeholderAdded { .. } => "stakeholder_added",
             EventData::StakeholderRemoved { .. } => "stakeholder_removed",
             EventData::Postmortem { .. } => "postmortem",
+            EventData::ActionItem { .. } => "action_item",
         }
     }
 
@@ -345,6 +355,24 @@ impl EventData {
             }
             EventData::StakeholderRemoved { stakeholder } => {
                 format!("removed {stakeholder} from the stakeholders")
+            }
+            EventData::ActionItem {
+                id,
+                title,
+                action,
+                detail,
+            } => {
+                let what = match action.as_str() {
+                    "added" => "added action item",
+                    "done" => "finished action item",
+                    "reopened" => "reopened action item",
+                    "verified" => "verified action item",
+                    _ => "changed action item",
+                };
+                match detail {
+                    Some(detail) => format!("{what} #{id} \"{title}\": {detail}"),
+                    None => format!("{what} #{id} \"{title}\""),
+                }
             }
             EventData::Postmortem { revision, action } => match action.as_str() {
                 "drafted" => "drafted the post-mortem from the timeline".to_string(),

@@ -429,6 +429,26 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "action_items",
+        &[
+            ("id", Int),
+            ("incident_id", Int),
+            ("title", Text),
+            ("kind", Text),
+            ("owner_id", Int),
+            ("due_on", Text),
+            ("status", Text),
+            ("ticket_url", Text),
+            ("verified_by", Int),
+            ("verified_at", Int),
+            ("verification", Text),
+            ("created_by", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("done_at", Int),
+        ],
+    ),
+    (
         "status_page_settings",
         &[
             ("id", Int),

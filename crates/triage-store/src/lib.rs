@@ -11,6 +11,7 @@
 //! Operations that change an incident load what they need inside the transaction, ask
 //! `triage-core` for the decision, then apply it together with its timeline event.
 
+mod actions;
 mod actor;
 mod alerts;
 mod copy;
@@ -41,6 +42,7 @@ mod updates;
 mod users;
 mod writer;
 
+pub use actions::{ActionChanges, ActionFilter, ActionItem, NewActionItem, Verification};
 pub use actor::Actor;
 pub use alerts::{Alert, Outcome, ServiceChange};
 pub use copy::Counts;

@@ -88,6 +88,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "post-mortems",
         include_str!("../migrations/postgres/0014_postmortems.sql"),
     ),
+    (
+        15,
+        "action items",
+        include_str!("../migrations/postgres/0015_action_items.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

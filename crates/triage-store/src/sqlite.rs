@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "post-mortems",
         include_str!("../migrations/sqlite/0014_postmortems.sql"),
     ),
+    (
+        15,
+        "action items",
+        include_str!("../migrations/sqlite/0015_action_items.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

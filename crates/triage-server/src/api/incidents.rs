@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `null` clears a field; an absent field is left alone.
-fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     T: Deserialize<'de>,
     D: Deserializer<'de>,

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one router per resource, and the health route.
 
+mod actions;
 mod contacts;
 mod escalation;
 mod health;
@@ -20,6 +21,7 @@ use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
     let api = Router::new()
+        .merge(actions::router())
         .merge(contacts::router())
         .merge(escalation::router())
         .merge(incidents::router())

@@ -2,6 +2,7 @@
 //! over a fresh database (each test on SQLite and on PostgreSQL), driven over HTTP, with the database checked directly.
 
 mod access;
+mod actions;
 mod alerts;
 mod bad_input;
 mod browser;
