@@ -16,8 +16,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::{CliError, CliResult, Client};
 use crate::commands::{
-    admin, data, incidents, oncall, people, postmortems, serve, services, silences, updates,
-    workflow,
+    actions, admin, data, incidents, oncall, people, postmortems, serve, services, silences,
+    updates, workflow,
 };
 
 #[derive(Parser)]
@@ -82,6 +82,9 @@ enum Command {
     Unlink(incidents::UnlinkArgs),
     /// Change an incident's fields, or post a stakeholder update (--message).
     Update(incidents::UpdateArgs),
+    /// Action items: add, list (the backlog), update, done, verify.
+    #[command(subcommand)]
+    Action(actions::ActionCommand),
     /// An incident's post-mortem as a Markdown file: write it, push edits back, review.
     Postmortem(postmortems::PostmortemArgs),
     /// Who hears of an incident's updates.
@@ -172,6 +175,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Update(args) => incidents::update(&context, args),
         Command::Stakeholder(command) => updates::stakeholder(&context, command),
         Command::Postmortem(args) => postmortems::run(&context, args),
+        Command::Action(command) => actions::run(&context, command),
         Command::Timeline(args) => incidents::timeline(&context, args),
         Command::User(command) => people::user(&context, command),
         Command::Group(command) => people::group(&context, command),

@@ -1,6 +1,7 @@
 //! One module per group of subcommands, each with its argument structs and `run`
 //! functions.
 
+pub mod actions;
 pub mod admin;
 pub mod data;
 mod demo;

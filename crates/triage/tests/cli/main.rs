@@ -2,6 +2,7 @@
 //! DESIGN.md verbatim, refusals and exit codes, people, workflows, completions, backup and migrate-data, and
 //! several servers on one PostgreSQL database.
 
+mod actions;
 mod alerts;
 mod data;
 mod harness;
