@@ -162,6 +162,16 @@ async fn load(connection: &mut AnyConnection, id: i64, now: Timestamp) -> StoreR
     from_row(&row, now)
 }
 
+/// The incident action item `id` belongs to (the item was just read, so it exists).
+async fn incident_of(connection: &mut AnyConnection, id: i64) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT incident_id FROM action_items WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *connection)
+            .await?,
+    )
+}
+
 fn push_action_event(
     statements: &mut Statements,
     incident_id: i64,
@@ -277,11 +287,7 @@ impl Store {
         self.write(move |connection| {
             Box::pin(async move {
                 let current = load(connection, id, now).await?;
-                let incident_id: i64 =
-                    sqlx::query_scalar("SELECT incident_id FROM action_items WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&mut *connection)
-                        .await?;
+                let incident_id = incident_of(connection, id).await?;
                 let mut sets: Vec<(&str, Value)> = Vec::new();
                 let mut said = Vec::new();
                 if let Some(title) = &title {
@@ -388,11 +394,7 @@ impl Store {
                         current.status
                     )));
                 }
-                let incident_id: i64 =
-                    sqlx::query_scalar("SELECT incident_id FROM action_items WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&mut *connection)
-                        .await?;
+                let incident_id = incident_of(connection, id).await?;
                 let mut statements = Statements::default();
                 statements.push(
                     "UPDATE action_items SET verified_by = $1, verified_at = $2, \

@@ -7,7 +7,7 @@ mod health;
 mod incidents;
 mod openapi;
 mod people;
-mod postmortems;
+pub(crate) mod postmortems;
 pub(crate) mod schedules;
 mod services;
 mod silences;

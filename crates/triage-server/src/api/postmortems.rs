@@ -58,25 +58,31 @@ fn wants_markdown(headers: &HeaderMap, query: &FormatQuery) -> ApiResult<bool> {
         .is_some_and(|v| v.contains("text/markdown")))
 }
 
+/// The post-mortem as its Markdown file, named as `triage postmortem` names it; the
+/// console serves it too.
+pub(crate) fn markdown_file(postmortem: &Postmortem, status: StatusCode) -> Response {
+    let file = format!(
+        "attachment; filename=\"incident-{}-post-mortem.md\"",
+        postmortem.incident
+    );
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, file),
+            (header::ETAG, format!("\"{}\"", postmortem.version)),
+        ],
+        markdown::render(&postmortem.document),
+    )
+        .into_response()
+}
+
 fn answer(postmortem: Postmortem, markdown: bool, status: StatusCode) -> Response {
     if markdown {
-        let file = format!(
-            "attachment; filename=\"incident-{}-post-mortem.md\"",
-            postmortem.incident
-        );
-        return (
-            status,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "text/markdown; charset=utf-8".to_string(),
-                ),
-                (header::CONTENT_DISPOSITION, file),
-                (header::ETAG, format!("\"{}\"", postmortem.version)),
-            ],
-            markdown::render(&postmortem.document),
-        )
-            .into_response();
+        return markdown_file(&postmortem, status);
     }
     let etag = format!("\"{}\"", postmortem.version);
     (status, [(header::ETAG, etag)], Json(postmortem)).into_response()

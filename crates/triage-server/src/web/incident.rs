@@ -362,7 +362,7 @@ pub async fn act(
         "unstakeholder" => match form.stakeholder {
             Some(id) => store.remove_stakeholder(&key, id, actor, now).await,
             None => Err(StoreError::Invalid(
-                "which stakeholder? none was given".into(),
+                "the form named no stakeholder: reload the page and try again".into(),
             )),
         },
         _ => return Err(PageError::NotFound(format!("no action '{action}'"))),

@@ -6,8 +6,8 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, Response};
 use serde::Deserialize;
 use triage_core::postmortem::markdown;
 use triage_core::role::Role;
@@ -16,6 +16,7 @@ use triage_store::{Postmortem, PostmortemAction, StoreError};
 use super::error::{PageError, form_answer};
 use super::session::{Nav, SignedIn};
 use crate::AppState;
+use crate::api::postmortems::markdown_file;
 
 #[derive(Template)]
 #[template(path = "postmortem.html")]
@@ -96,21 +97,7 @@ pub async fn file(
         None => revisions.into_iter().last(),
     }
     .ok_or_else(|| PageError::NotFound(format!("{key} has no such post-mortem")))?;
-    let name = format!(
-        "attachment; filename=\"incident-{}-post-mortem.md\"",
-        found.incident
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "text/markdown; charset=utf-8".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, name),
-        ],
-        markdown::render(&found.document),
-    )
-        .into_response())
+    Ok(markdown_file(&found, StatusCode::OK))
 }
 
 #[derive(Deserialize, Default)]

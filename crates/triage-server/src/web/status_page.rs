@@ -199,8 +199,11 @@ fn utc(field: &str, text: &str) -> Result<Timestamp, StoreError> {
 }
 
 fn the_id(form: &StatusForm) -> Result<i64, StoreError> {
-    form.id
-        .ok_or_else(|| StoreError::Invalid("which one? the form named none".to_string()))
+    form.id.ok_or_else(|| {
+        StoreError::Invalid(
+            "the form named no incident or subscriber: reload the page and try again".to_string(),
+        )
+    })
 }
 
 async fn apply(

@@ -16,12 +16,13 @@ use triage_core::timeline::EventData;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::escalation;
-use crate::incidents::{push_event, push_touch};
+use crate::incidents::{load_priority, load_severity, push_event, push_touch};
 use crate::postgres::is_postgres;
 use crate::schedules;
 use crate::sql::Statements;
 use crate::time::{from_db, from_db_opt, to_db};
 
+use super::incident_json;
 use super::outbox::{Entry, Notification, enqueue};
 
 /// Escalations taken per look; the rest wait for the next (which comes at once).
@@ -159,17 +160,13 @@ pub(super) async fn step(
                     .map(|(user, _)| user.to_string())
             },
         );
-        let incident = json!({
-            "key": key,
-            "summary": row.try_get::<String, _>("summary")?,
-            "status": row.try_get::<String, _>("status")?,
-            "priority": row.try_get::<Option<i64>, _>("priority")?
-                .and_then(triage_core::Priority::from_rank)
-                .map(|p| p.code()),
-            "severity": row.try_get::<Option<i64>, _>("severity")?
-                .and_then(triage_core::Severity::from_rank)
-                .map(|s| s.code()),
-        });
+        let incident = incident_json(
+            &key,
+            &row.try_get::<String, _>("summary")?,
+            &row.try_get::<String, _>("status")?,
+            load_priority(row.try_get("priority")?)?,
+            load_severity(row.try_get("severity")?)?,
+        );
         let mut assignee: Option<i64> = row.try_get("assignee_id")?;
         let round: i64 = row.try_get("round")?;
         for fired in &progress.fired {

@@ -26,6 +26,7 @@ use std::time::Instant;
 use jiff::Timestamp;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
+use triage_core::{Priority, Severity};
 
 use crate::error::StoreResult;
 use crate::time::to_db;
@@ -75,6 +76,23 @@ impl Wake {
             .expect("the hand-over lock")
             .extend(waiting);
     }
+}
+
+/// An incident as every notification payload carries it.
+pub(crate) fn incident_json(
+    key: &str,
+    summary: &str,
+    status: &str,
+    priority: Option<Priority>,
+    severity: Option<Severity>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "key": key,
+        "summary": summary,
+        "status": status,
+        "priority": priority.map(|p| p.code()),
+        "severity": severity.map(|s| s.code()),
+    })
 }
 
 /// Starts the escalation of a new incident if one of its services has an escalation

@@ -24,7 +24,7 @@ use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::{load_incident_state, push_event, push_touch};
 use crate::model::UserRef;
-use crate::paging::{Entry, enqueue};
+use crate::paging::{Entry, enqueue, incident_json};
 use crate::postgres::lock_incidents;
 use crate::sql::Statements;
 use crate::status_page::{PublicChange, apply_public_update, text};
@@ -184,13 +184,13 @@ impl Store {
                             .await?;
                     let payload = json!({
                         "event": "incident.stakeholder_update",
-                        "incident": {
-                            "key": state.key,
-                            "summary": summary,
-                            "status": state.status,
-                            "priority": state.priority.map(|p| p.code()),
-                            "severity": state.severity.map(|s| s.code()),
-                        },
+                        "incident": incident_json(
+                            &state.key,
+                            &summary,
+                            &state.status,
+                            state.priority,
+                            state.severity,
+                        ),
                         "update": {
                             "id": id,
                             "message": message,

@@ -13,8 +13,8 @@ use triage_core::timeline::EventData;
 
 use crate::db::Store;
 use crate::error::StoreResult;
-use crate::incidents::{load_severity, push_event};
-use crate::paging::{Notification, Queued, queue};
+use crate::incidents::{load_priority, load_severity, push_event};
+use crate::paging::{Notification, Queued, incident_json, queue};
 use crate::postgres::is_postgres;
 use crate::sql::Statements;
 use crate::time::{from_db, to_db};
@@ -83,15 +83,13 @@ async fn remind(
     );
     let payload = json!({
         "event": "incident.update_overdue",
-        "incident": {
-            "key": key,
-            "summary": row.try_get::<String, _>("summary")?,
-            "status": row.try_get::<String, _>("status")?,
-            "priority": row.try_get::<Option<i64>, _>("priority")?
-                .and_then(triage_core::Priority::from_rank)
-                .map(|p| p.code()),
-            "severity": severity.map(|s| s.code()),
-        },
+        "incident": incident_json(
+            &key,
+            &row.try_get::<String, _>("summary")?,
+            &row.try_get::<String, _>("status")?,
+            load_priority(row.try_get("priority")?)?,
+            severity,
+        ),
         "due": due,
         "post": format!("/api/v1/incidents/{key}/updates"),
     });
