@@ -3,7 +3,25 @@
 
 use std::fmt;
 
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
+
+/// An open item's owner is reminded this many days before its due day, and on the day.
+pub const REMINDED_DAYS_BEFORE: i64 = 2;
+
+/// When the owner of an item due on `due` is next reminded after `now`: at the start
+/// (UTC, as due days are written) of the day [`REMINDED_DAYS_BEFORE`] before it, then of
+/// the due day itself; none once the due day has begun.
+pub fn next_reminder(due: Date, now: Timestamp) -> Option<Timestamp> {
+    let start = |day: Date| day.to_zoned(TimeZone::UTC).ok().map(|z| z.timestamp());
+    let before = due.checked_sub(REMINDED_DAYS_BEFORE.days()).ok();
+    [before.and_then(start), start(due)]
+        .into_iter()
+        .flatten()
+        .find(|at| *at > now)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -115,6 +133,30 @@ impl fmt::Display for ActionStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn owners_are_reminded_two_days_before_and_on_the_day() {
+        let due: Date = "2026-12-01".parse().unwrap();
+        assert_eq!(
+            next_reminder(due, at("2026-11-22T10:00:00Z")),
+            Some(at("2026-11-29T00:00:00Z"))
+        );
+        assert_eq!(
+            next_reminder(due, at("2026-11-29T00:00:00Z")),
+            Some(at("2026-12-01T00:00:00Z")),
+            "the reminder at that moment is the one being sent"
+        );
+        assert_eq!(
+            next_reminder(due, at("2026-11-30T23:59:59Z")),
+            Some(at("2026-12-01T00:00:00Z"))
+        );
+        assert_eq!(next_reminder(due, at("2026-12-01T00:00:00Z")), None);
+        assert_eq!(next_reminder(due, at("2026-12-05T08:00:00Z")), None);
+    }
 
     #[test]
     fn kinds_and_statuses_read_as_people_write_them() {

@@ -18,6 +18,8 @@ pub mod link;
 pub mod oncall;
 pub mod postmortem;
 pub mod priority;
+pub mod recurrence;
+pub mod review;
 pub mod role;
 pub mod severity;
 pub mod sla;

@@ -148,10 +148,21 @@ pub enum EventData {
     ActionItem {
         id: i64,
         title: String,
-        /// added, changed, done, reopened or verified.
+        /// added, changed, done, reopened, verified or reminded (its owner, of its due day).
         action: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
+    },
+    /// The incident is the problem of an earlier one come back; `failed` are the earlier
+    /// incident's finished action items, which did not prevent it.
+    Recurrence {
+        of: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        failed: Vec<String>,
+    },
+    /// The incident's problem came back as a later one.
+    Recurred {
+        incident: String,
     },
     /// The post-mortem was drafted, sent for review, published or reopened.
     Postmortem {
@@ -192,6 +203,8 @@ impl EventData {
             EventData::StakeholderRemoved { .. } => "stakeholder_removed",
             EventData::Postmortem { .. } => "postmortem",
             EventData::ActionItem { .. } => "action_item",
+            EventData::Recurrence { .. } => "recurrence",
+            EventData::Recurred { .. } => "recurred",
         }
     }
 
@@ -367,12 +380,25 @@ impl EventData {
                     "done" => "finished action item",
                     "reopened" => "reopened action item",
                     "verified" => "verified action item",
+                    "reminded" => "reminded the owner of action item",
                     _ => "changed action item",
                 };
                 match detail {
                     Some(detail) => format!("{what} #{id} \"{title}\": {detail}"),
                     None => format!("{what} #{id} \"{title}\""),
                 }
+            }
+            EventData::Recurrence { of, failed } if failed.is_empty() => {
+                format!(
+                    "flagged this incident as a recurrence of {of}; it had no finished action items"
+                )
+            }
+            EventData::Recurrence { of, failed } => format!(
+                "flagged this incident as a recurrence of {of}; its action items did not prevent it: {}",
+                failed.join(", ")
+            ),
+            EventData::Recurred { incident } => {
+                format!("recorded that the problem came back as {incident}")
             }
             EventData::Postmortem { revision, action } => match action.as_str() {
                 "drafted" => "drafted the post-mortem from the timeline".to_string(),

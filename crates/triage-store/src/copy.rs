@@ -230,6 +230,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("update_overdue_at", Int),
             ("updates_kept", Int),
             ("updates_missed", Int),
+            ("recurrence_of", Int),
         ],
     ),
     (
@@ -446,6 +447,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Int),
             ("updated_at", Int),
             ("done_at", Int),
+            ("remind_at", Int),
         ],
     ),
     (

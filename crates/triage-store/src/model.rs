@@ -53,6 +53,8 @@ pub struct Incident {
     pub update_cadence: Kept,
     pub version: i64,
     pub links: Vec<IncidentLink>,
+    /// The key of the earlier incident this one is the problem of, come back.
+    pub recurrence_of: Option<String>,
 }
 
 /// A link as seen from one of its incidents.

@@ -93,6 +93,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "action items",
         include_str!("../migrations/postgres/0015_action_items.sql"),
     ),
+    (
+        16,
+        "action item reminders",
+        include_str!("../migrations/postgres/0016_action_reminders.sql"),
+    ),
+    (
+        17,
+        "recurrence",
+        include_str!("../migrations/postgres/0017_recurrence.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -8,10 +8,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use triage_core::action::ActionStatus;
 use triage_core::postmortem::draft::{Happened, Source, draft};
-use triage_core::postmortem::{PostMortem, PostmortemStatus};
+use triage_core::postmortem::{ActionLine, PostMortem, PostmortemStatus, with_tracked};
 use triage_core::timeline::EventData;
 
+use crate::actions::{ActionFilter, select};
 use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
@@ -89,6 +91,41 @@ fn from_row(key: &str, row: &AnyRow) -> StoreResult<Postmortem> {
     })
 }
 
+/// The incident's action items as its post-mortem lists them: "#3 Alert on pool usage
+/// (monitoring; Ann Smith; due 2026-12-01; https://tickets…/OPS-12)", ticked once Done.
+async fn tracked(connection: &mut AnyConnection, key: &str) -> StoreResult<Vec<(i64, ActionLine)>> {
+    let filter = ActionFilter {
+        incident: Some(key.to_string()),
+        ..ActionFilter::default()
+    };
+    // The lines do not say whether an item is overdue: any time will do.
+    let items = select(connection, filter, Timestamp::UNIX_EPOCH).await?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let mut about = vec![item.kind.to_string()];
+            about.extend(item.owner.as_ref().map(|o| o.name.clone()));
+            about.extend(item.due.as_ref().map(|d| format!("due {d}")));
+            about.extend(item.ticket_url.clone());
+            let line = ActionLine {
+                done: item.status == ActionStatus::Done,
+                text: format!("#{} {} ({})", item.id, item.title, about.join("; ")),
+            };
+            (item.id, line)
+        })
+        .collect())
+}
+
+/// `postmortem` with its action items drawn from those tracked now, unless it is
+/// published (frozen as it was).
+async fn with_items(connection: &mut AnyConnection, mut p: Postmortem) -> StoreResult<Postmortem> {
+    if p.status != PostmortemStatus::Published {
+        let items = tracked(connection, &p.incident).await?;
+        p.document.action_items = with_tracked(&p.document.action_items, &items);
+    }
+    Ok(p)
+}
+
 fn none_yet(key: &str) -> StoreError {
     StoreError::NotFound(format!(
         "{key} has no post-mortem yet: draft one with `triage postmortem {key}` \
@@ -135,9 +172,10 @@ impl Store {
     pub async fn postmortem(&self, key: &str) -> StoreResult<Postmortem> {
         let mut connection = self.read.acquire().await?;
         let state = load_incident_state(&mut connection, key).await?;
-        latest(&mut connection, &state.key, state.id)
+        let found = latest(&mut connection, &state.key, state.id)
             .await?
-            .ok_or_else(|| none_yet(&state.key))
+            .ok_or_else(|| none_yet(&state.key))?;
+        with_items(&mut connection, found).await
     }
 
     /// Every revision, the first first.
@@ -150,7 +188,11 @@ impl Store {
         .bind(state.id)
         .fetch_all(&mut *connection)
         .await?;
-        rows.iter().map(|row| from_row(&state.key, row)).collect()
+        let mut revisions = Vec::new();
+        for row in &rows {
+            revisions.push(with_items(&mut connection, from_row(&state.key, row)?).await?);
+        }
+        Ok(revisions)
     }
 
     /// The incident's post-mortem, drafted from its record if it has none yet; answers
@@ -164,6 +206,7 @@ impl Store {
         let incident = self.incident(key).await?;
         let events = self.timeline_lines(incident.id).await?;
         let public = self.public_impact(incident.id).await?;
+        let items = tracked(&mut *self.read.acquire().await?, &incident.key).await?;
         let happened: Vec<Happened> = events
             .iter()
             .map(|e| Happened {
@@ -187,6 +230,7 @@ impl Store {
                 .as_ref()
                 .map(|(impact, components)| (impact.as_str(), components.clone())),
             events: &happened,
+            action_items: with_tracked(&[], &items),
         };
         let drafted = draft(&source);
         let document = serde_json::to_string(&drafted)
@@ -339,6 +383,17 @@ impl Store {
                         PostmortemAction::Publish,
                         PostmortemStatus::Draft | PostmortemStatus::InReview,
                     ) => {
+                        // Frozen with its action items as tracked at this moment.
+                        let revision = current.revision;
+                        let frozen = with_items(connection, current.clone()).await?;
+                        let text = serde_json::to_string(&frozen.document).map_err(|e| {
+                            StoreError::Invalid(format!("the post-mortem is not serializable: {e}"))
+                        })?;
+                        statements.push(
+                            "UPDATE postmortems SET document = $1 WHERE incident_id = $2 \
+                             AND revision = $3",
+                            vec![text.into(), state.id.into(), i64::from(revision).into()],
+                        );
                         push_status(
                             &mut statements,
                             state.id,
@@ -347,7 +402,7 @@ impl Store {
                             Some(now),
                             now,
                         );
-                        current.revision
+                        revision
                     }
                     (PostmortemAction::Reopen, PostmortemStatus::Published) => {
                         let next = current.revision + 1;

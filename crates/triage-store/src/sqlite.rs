@@ -89,6 +89,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "action items",
         include_str!("../migrations/sqlite/0015_action_items.sql"),
     ),
+    (
+        16,
+        "action item reminders",
+        include_str!("../migrations/sqlite/0016_action_reminders.sql"),
+    ),
+    (
+        17,
+        "recurrence",
+        include_str!("../migrations/sqlite/0017_recurrence.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

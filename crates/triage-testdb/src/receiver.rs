@@ -53,6 +53,11 @@ impl Receiver {
         self.shared.statuses.lock().unwrap().extend(statuses);
     }
 
+    /// Every request so far.
+    pub fn all(&self) -> Vec<Received> {
+        self.shared.received.all()
+    }
+
     /// Waits (at most 20 s) until `count` requests have come; answers them all.
     pub fn wait_for(&self, count: usize) -> Vec<Received> {
         self.wait_at_most(count, Duration::from_secs(20))

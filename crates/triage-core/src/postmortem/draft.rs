@@ -3,11 +3,12 @@
 //! severity, what the status page said), the root cause from the comment that named it,
 //! and the timeline from the recorded events — detection, diagnosis, mitigation,
 //! resolution, with the key comments, pages, acknowledgements and updates between —
-//! leaving out delivery receipts. The team writes the lessons.
+//! leaving out delivery receipts; the action items already tracked. The team writes the
+//! lessons.
 
 use jiff::Timestamp;
 
-use super::{PostMortem, PostmortemStatus, TimelineRow};
+use super::{ActionLine, PostMortem, PostmortemStatus, TimelineRow};
 use crate::Severity;
 use crate::duration::format_age;
 
@@ -39,6 +40,8 @@ pub struct Source<'a> {
     pub public: Option<(&'a str, Vec<String>)>,
     /// Oldest first.
     pub events: &'a [Happened<'a>],
+    /// The incident's action items, as the post-mortem lists them.
+    pub action_items: Vec<ActionLine>,
 }
 
 /// Kinds left off the post-mortem's timeline: receipts and bookkeeping.
@@ -163,7 +166,7 @@ pub fn draft(source: &Source) -> PostMortem {
         went_well: String::new(),
         went_wrong: String::new(),
         lucky: String::new(),
-        action_items: Vec::new(),
+        action_items: source.action_items.clone(),
     }
 }
 
@@ -228,8 +231,13 @@ mod tests {
             assignee: Some("On Call"),
             public: Some(("major", vec!["Checkout".to_string()])),
             events: &events,
+            action_items: vec![ActionLine {
+                done: true,
+                text: "#1 Raise the pool to 200 (fix, On Call)".to_string(),
+            }],
         };
         let p = draft(&source);
+        assert_eq!(p.action_items, source.action_items);
         assert_eq!(p.incident, "INC-456");
         assert_eq!(p.date, "2026-11-22");
         assert_eq!(p.authors, ["Ada Admin", "On Call"]);

@@ -74,6 +74,79 @@ pub struct ActionLine {
     pub text: String,
 }
 
+impl ActionLine {
+    /// The tracked item a line names: its text starts "#12 ".
+    pub fn tracked_id(&self) -> Option<i64> {
+        let rest = self.text.strip_prefix('#')?;
+        let (id, _) = rest.split_once(' ')?;
+        id.parse().ok()
+    }
+}
+
+/// The action items a post-mortem lists, drawn from the items tracked now: each line
+/// naming a tracked item ("#12 …") as the item is now, in the order written; tracked
+/// items not listed yet after them; lines the team wrote that name no tracked item kept
+/// where they stand.
+pub fn with_tracked(written: &[ActionLine], tracked: &[(i64, ActionLine)]) -> Vec<ActionLine> {
+    let now = |id: i64| {
+        tracked
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map(|(_, l)| l.clone())
+    };
+    let mut lines: Vec<ActionLine> = written
+        .iter()
+        .filter_map(|line| match line.tracked_id() {
+            Some(id) => now(id),
+            None => Some(line.clone()),
+        })
+        .collect();
+    for (id, line) in tracked {
+        if !written.iter().any(|w| w.tracked_id() == Some(*id)) {
+            lines.push(line.clone());
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(done: bool, text: &str) -> ActionLine {
+        ActionLine {
+            done,
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_action_items_listed_are_the_ones_tracked() {
+        let written = [
+            line(false, "#2 Raise the pool (fix)"),
+            line(false, "Talk to the database team"),
+            line(false, "#9 Deleted since (fix)"),
+            line(false, "#1 Alert on pool usage (monitoring)"),
+        ];
+        let tracked = [
+            (1, line(true, "#1 Alert on pool usage (monitoring; Ann)")),
+            (2, line(false, "#2 Raise the pool to 200 (fix)")),
+            (3, line(false, "#3 Runbook for the pool (runbook)")),
+        ];
+        assert_eq!(
+            with_tracked(&written, &tracked),
+            [
+                line(false, "#2 Raise the pool to 200 (fix)"),
+                line(false, "Talk to the database team"),
+                line(true, "#1 Alert on pool usage (monitoring; Ann)"),
+                line(false, "#3 Runbook for the pool (runbook)"),
+            ]
+        );
+        assert_eq!(line(false, "#12x y").tracked_id(), None);
+        assert_eq!(line(false, "#12 y").tracked_id(), Some(12));
+    }
+}
+
 /// A post-mortem's content: every section, as text the team edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostMortem {

@@ -134,6 +134,23 @@ impl<'a> Said<'a> {
                     ),
                 )
             }
+            Some("incident.action_item_due") => {
+                let item = &payload["action_item"];
+                let due = item["due"].as_str().unwrap_or_default();
+                acknowledge = None;
+                details.push(("Due", due.to_string()));
+                (
+                    "Action item due",
+                    format!("due {due}"),
+                    format!(
+                        "Action item #{} \"{}\" of {key} is yours and due on {due} (UTC): \
+                         finish it with `triage action done {}` or change its due day",
+                        item["id"],
+                        item["title"].as_str().unwrap_or_default(),
+                        item["id"]
+                    ),
+                )
+            }
             _ => (
                 "Paged",
                 format!("{status}, level {}", payload["level"]),
@@ -396,6 +413,32 @@ mod tests {
         assert_eq!(
             said.context,
             "Nobody acknowledged INC-7 by 2026-11-22T10:15:00Z"
+        );
+    }
+
+    #[test]
+    fn an_action_item_reminder_names_the_item_and_its_due_day() {
+        let payload = json!({
+            "event": "incident.action_item_due",
+            "incident": {"key": "INC-7", "summary": "Checkout down", "status": "Resolved", "priority": "P1"},
+            "action_item": {"id": 3, "title": "Alert on pool usage", "kind": "monitoring", "due": "2026-12-01"},
+            "user": "ann@example.com",
+        });
+        let links = Links {
+            incident: None,
+            acknowledge: Some("https://triage.example.com/ack/1.x".to_string()),
+        };
+        let said = Said::of(&payload, &links);
+        assert_eq!(
+            said.headline,
+            "Action item due: INC-7 P1: Checkout down (due 2026-12-01)"
+        );
+        assert!(said.context.starts_with(
+            "Action item #3 \"Alert on pool usage\" of INC-7 is yours and due on 2026-12-01 (UTC)"
+        ));
+        assert!(
+            !said.text().contains("Acknowledge"),
+            "nothing to acknowledge"
         );
     }
 

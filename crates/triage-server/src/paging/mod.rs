@@ -1,5 +1,5 @@
 //! The paging engine: fires due escalation steps, records response-time breaches and
-//! overdue stakeholder updates, and delivers the outbox and what status page
+//! overdue stakeholder updates, reminds owners of due action items, and delivers the outbox and what status page
 //! subscribers are sent. It runs beside
 //! the HTTP server, sleeps until the next deadline the database holds, and is woken at
 //! once when an incident starts escalating (and when a test clock jumps), so a page goes
@@ -84,6 +84,10 @@ async fn look(state: &AppState) {
         match state.store.run_update_reminders(now).await {
             Ok(claimed) => sending.extend(send(state, claimed)),
             Err(error) => tracing::warn!(%error, "recording overdue updates failed"),
+        }
+        match state.store.run_action_reminders(now).await {
+            Ok(claimed) => sending.extend(send(state, claimed)),
+            Err(error) => tracing::warn!(%error, "reminding action item owners failed"),
         }
         match state.store.claim_notifications(now, DELIVERIES).await {
             Ok(claimed) => sending.extend(send(state, claimed)),

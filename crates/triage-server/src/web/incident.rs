@@ -10,17 +10,19 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::SignedDuration;
 use serde::Deserialize;
+use triage_core::action::ActionKind;
 use triage_core::role::Role;
 use triage_core::{Priority, Severity};
 use triage_store::{
-    AvailableTransition, Incident, IncidentChanges, NewStakeholder, NewStakeholderUpdate,
-    PublicFilter, Stakeholder, StoreError, TransitionInput, incident_mark,
+    ActionFilter, ActionItem, AvailableTransition, Incident, IncidentChanges, NewActionItem,
+    NewStakeholder, NewStakeholderUpdate, PublicFilter, Stakeholder, StoreError, TransitionInput,
+    incident_mark,
 };
 
 use super::error::{PageError, refused_status};
 use super::session::{Nav, SignedIn};
 use super::view::{
-    AlertLine, ChangeLine, Choice, Time, category_class, choices, priority_choices,
+    AlertLine, ChangeLine, Choice, Time, category_class, choices, options, priority_choices,
     severity_choices,
 };
 use crate::AppState;
@@ -75,6 +77,14 @@ struct IncidentPage {
     published: bool,
     /// Its post-mortem's status and revision, if it has one.
     postmortem: Option<(String, u32)>,
+    action_items: Vec<ActionItem>,
+    /// The earlier incident this one recurs, with its finished action items (which did
+    /// not prevent it).
+    recurrence: Option<(String, Vec<ActionItem>)>,
+    /// Where a change to an action item returns: this page.
+    back: String,
+    kinds: Vec<Choice>,
+    owners: Vec<Choice>,
     links: Vec<LinkLine>,
     alerts: Vec<AlertLine>,
     /// Changes on the incident's services from a day before it was detected.
@@ -104,15 +114,26 @@ async fn render(
         .store
         .available_transitions(key, &signed_in.actor)
         .await?;
-    let users = state.store.users().await?;
+    let users: Vec<(String, String)> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| (u.email.clone(), format!("{} <{}>", u.name, u.email)))
+        .collect();
+    let owners = choices(users.clone(), None, "Nobody yet");
     let assignees = choices(
-        users
-            .into_iter()
-            .filter(|u| u.active)
-            .map(|u| (u.email.clone(), format!("{} <{}>", u.name, u.email)))
-            .collect(),
+        users,
         incident.assignee.as_ref().map(|a| a.email.clone()),
         "Nobody",
+    );
+    let kinds = options(
+        ActionKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), k.as_str().to_string()))
+            .collect(),
+        Some(ActionKind::Fix.as_str()),
     );
     let priorities = priority_choices(incident.priority);
     let severities = severity_choices(incident.severity);
@@ -184,8 +205,30 @@ async fn render(
         Err(StoreError::NotFound(_)) => None,
         Err(other) => return Err(other.into()),
     };
+    let filter = ActionFilter {
+        incident: Some(incident.key.clone()),
+        ..ActionFilter::default()
+    };
+    let action_items = state.store.action_items(filter, now).await?;
+    let recurrence = match &incident.recurrence_of {
+        Some(earlier) => {
+            let filter = ActionFilter {
+                incident: Some(earlier.clone()),
+                status: Some("Done".to_string()),
+                ..ActionFilter::default()
+            };
+            let finished = state.store.action_items(filter, now).await?;
+            Some((earlier.clone(), finished))
+        }
+        None => None,
+    };
     let page = IncidentPage {
+        recurrence,
         postmortem,
+        action_items,
+        back: format!("/incidents/{}", incident.key),
+        kinds,
+        owners,
         cadence,
         kept: incident.update_cadence.describe(),
         updates,
@@ -267,6 +310,16 @@ pub struct ActionForm {
     target: String,
     #[serde(default)]
     stakeholder: Option<i64>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    item_kind: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    ticket_url: String,
 }
 
 fn optional(text: &str) -> Option<String> {
@@ -365,6 +418,19 @@ pub async fn act(
                 "the form named no stakeholder: reload the page and try again".into(),
             )),
         },
+        "action-item" => {
+            let new = NewActionItem {
+                title: form.title.clone(),
+                kind: optional(&form.item_kind),
+                owner: optional(&form.owner),
+                due: optional(&form.due),
+                ticket_url: optional(&form.ticket_url),
+            };
+            store
+                .add_action_item(&key, new, actor, now)
+                .await
+                .map(|_| ())
+        }
         _ => return Err(PageError::NotFound(format!("no action '{action}'"))),
     };
     match result {

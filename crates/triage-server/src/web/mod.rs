@@ -2,6 +2,7 @@
 //! a session cookie. Pages are askama templates (`templates/`) extending one layout;
 //! every form carries its session's CSRF token; roles apply as in the API.
 
+mod actions;
 mod admin;
 mod cookies;
 mod create;
@@ -48,6 +49,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/incidents/{key}/{action}",
             axum::routing::post(incident::act),
+        )
+        .route("/action-items", get(actions::page))
+        .route(
+            "/action-items/{id}/{action}",
+            axum::routing::post(actions::change),
         )
         .route("/services", get(services::list).post(services::create))
         .route("/services/{name}", get(services::page))

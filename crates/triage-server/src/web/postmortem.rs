@@ -1,7 +1,8 @@
 //! An incident's post-mortem in the console: drafted from the timeline with one button,
 //! edited as its Markdown file in the page (a file that does not parse, or an edit made
 //! on a stale page, is refused with the reason and changes nothing), sent for review,
-//! published and reopened. Everyone signed in reads it.
+//! published and reopened; the incident's action items as tracked now beside it.
+//! Everyone signed in reads it.
 
 use askama::Template;
 use axum::Form;
@@ -11,7 +12,7 @@ use axum::response::{Html, Response};
 use serde::Deserialize;
 use triage_core::postmortem::markdown;
 use triage_core::role::Role;
-use triage_store::{Postmortem, PostmortemAction, StoreError};
+use triage_store::{ActionFilter, ActionItem, Postmortem, PostmortemAction, StoreError};
 
 use super::error::{PageError, form_answer};
 use super::session::{Nav, SignedIn};
@@ -30,6 +31,10 @@ struct PostmortemPage {
     text: String,
     /// Each revision's number and status.
     revisions: Vec<(u32, String)>,
+    /// The incident's action items as tracked now (the file lists them as drafted).
+    action_items: Vec<ActionItem>,
+    /// Where a change to an action item returns: this page.
+    back: String,
 }
 
 async fn render(
@@ -58,7 +63,14 @@ async fn render(
             .map(|p| markdown::render(&p.document))
             .unwrap_or_default()
     });
+    let filter = ActionFilter {
+        incident: Some(incident.key.clone()),
+        ..ActionFilter::default()
+    };
+    let action_items = state.store.action_items(filter, state.now()).await?;
     let page = PostmortemPage {
+        action_items,
+        back: format!("/incidents/{}/postmortem", incident.key),
         nav: signed_in.nav(),
         error,
         key: incident.key,

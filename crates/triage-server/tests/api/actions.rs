@@ -2,13 +2,15 @@
 //! owner, a due day and a ticket; bad input refused without a change; moved to In
 //! Progress and Done, verified only once Done, reopened (which drops the verification);
 //! the backlog filtered by owner, status and overdue on the test clock; every step on the
-//! incident's timeline.
+//! incident's timeline. Owners are reminded two days before the due day and on the day,
+//! through their contact methods, on the test clock.
 
 use serde_json::{Value, json};
+use triage_testdb::receiver::Receiver;
 use triage_testdb::{Backend, on_both_backends};
 
-use crate::harness::{TestApp, assert_error};
-use crate::paging::timeline;
+use crate::harness::{TestApp, assert_error, until};
+use crate::paging::{reachable, timeline};
 
 fn backlog(app: &TestApp, query: &str) -> Vec<Value> {
     let (status, body) = app.get(&app.admin, &format!("/api/v1/action-items{query}"));
@@ -169,3 +171,81 @@ fn action_items_are_tracked_to_done_and_verified(backend: Backend) {
 }
 
 on_both_backends!(action_items_are_tracked_to_done_and_verified);
+
+fn owners_are_reminded_before_and_on_the_due_day(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let receiver = Receiver::start();
+    reachable(&app, "ann@example.com", &receiver);
+    let incident = app.incident(json!({"summary": "Disk full", "priority": "P3"}));
+    let key = incident["key"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/incidents/{key}/action-items");
+    // Now is 2026-11-22 10:00 UTC: reminded on the 23rd and the 25th at 00:00 UTC.
+    let (status, item) = app.post(
+        &app.admin,
+        &path,
+        json!({"title": "Alert on disk usage", "owner": "ann@example.com", "due": "2026-11-25"}),
+    );
+    assert_eq!(status, 201, "{item}");
+    let id = item["id"].as_i64().unwrap();
+    // Done before its first reminder: its owner hears nothing.
+    let (_, done_early) = app.post(
+        &app.admin,
+        &path,
+        json!({"title": "Rotate logs", "owner": "ann@example.com", "due": "2026-11-24"}),
+    );
+    let done_id = done_early["id"].as_i64().unwrap();
+    let (status, _) = app.patch(
+        &app.admin,
+        &format!("/api/v1/action-items/{done_id}"),
+        json!({"status": "Done"}),
+    );
+    assert_eq!(status, 200);
+
+    app.advance(13 * 60 + 59);
+    app.advance(1);
+    let first = &receiver.wait_for(1)[0];
+    assert_eq!(first.path, "/ann@example.com");
+    let body: Value = serde_json::from_str(&first.body).unwrap();
+    assert_eq!(body["event"], "incident.action_item_due");
+    assert_eq!(body["incident"]["key"], key.as_str());
+    assert_eq!(body["action_item"]["id"], id);
+    assert_eq!(body["action_item"]["due"], "2026-11-25");
+    let reminded = format!(
+        "Triage reminded the owner of action item #{id} \"Alert on disk usage\": ann@example.com, due 2026-11-25"
+    );
+    until(|| timeline(&app, &key).contains(&reminded));
+
+    // Moved a day later: its reminders follow it (two days before, on the 24th, and on
+    // the 26th).
+    let (status, _) = app.patch(
+        &app.admin,
+        &format!("/api/v1/action-items/{id}"),
+        json!({"due": "2026-11-26"}),
+    );
+    assert_eq!(status, 200);
+    app.advance(24 * 60);
+    receiver.wait_for(2);
+    app.advance(24 * 60);
+    app.advance(24 * 60);
+    let last: Value = serde_json::from_str(&receiver.wait_for(3)[2].body).unwrap();
+    assert_eq!(last["action_item"]["due"], "2026-11-26");
+    until(|| {
+        timeline(&app, &key)
+            .iter()
+            .filter(|e| e.contains("reminded the owner"))
+            .count()
+            == 3
+    });
+    // Nothing more is due: past its due day, the backlog shows it overdue instead. (The
+    // step at 23:59 sent nothing, nor did the 25th, nor the item done early: three in
+    // all.)
+    app.advance(7 * 24 * 60);
+    assert_eq!(receiver.all().len(), 3, "{:?}", receiver.all());
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM action_items WHERE remind_at IS NOT NULL"),
+        0
+    );
+    assert_eq!(backlog(&app, "?overdue=true").len(), 1);
+}
+
+on_both_backends!(owners_are_reminded_before_and_on_the_due_day);

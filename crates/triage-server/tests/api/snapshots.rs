@@ -85,6 +85,13 @@ fn every_page_renders_as_its_snapshot(backend: Backend) {
               "restrictions": ["mon-fri 09:00-17:00"] }] }),
     );
     assert_eq!(status, 201, "{body}");
+    let (status, body) = app.post(
+        &app.admin,
+        "/api/v1/incidents/INC-1/action-items",
+        json!({ "title": "Alert on <5xx> rates", "kind": "monitoring", "owner": "admin@example.com",
+                "due": "2026-11-20", "ticket_url": "https://tickets.example.com/OPS-1" }),
+    );
+    assert_eq!(status, 201, "{body}");
     app.advance(90);
     // INC-1 (P1) is past its 15-minute response time: the engine records the breach.
     crate::harness::until(|| {
@@ -106,6 +113,7 @@ fn every_page_renders_as_its_snapshot(backend: Backend) {
     check("schedules", &browser.get("/schedules").body);
     check("schedule", &browser.get("/schedules/primary").body);
     check("status-admin", &browser.get("/status-page").body);
+    check("action-items", &browser.get("/action-items").body);
 }
 
 on_both_backends!(every_page_renders_as_its_snapshot);

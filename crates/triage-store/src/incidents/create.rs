@@ -19,6 +19,7 @@ use crate::updates::push_status_change;
 use crate::users::user_id;
 
 use super::NewIncident;
+use super::recurrence::flag_recurrence;
 use super::timeline::push_event;
 
 impl Store {
@@ -33,9 +34,11 @@ impl Store {
         let store = self.clone();
         let actor_id = actor.user_id;
         self.write_incident(move |connection| {
-            Box::pin(
-                async move { insert_incident(connection, &store, &new, Some(actor_id), now).await },
-            )
+            Box::pin(async move {
+                let id = insert_incident(connection, &store, &new, Some(actor_id), now).await?;
+                flag_recurrence(connection, id, None, now).await?;
+                Ok(id)
+            })
         })
         .await
         .inspect(|_| self.wake.notify())

@@ -131,9 +131,10 @@ pub(crate) async fn load_incidents(
          r.display_name AS r_name, i.detection_source, i.detected_at, i.resolution, \
          i.created_at, i.updated_at, i.resolved_at, i.acknowledged_at, i.version, \
          i.response_due_at, i.response_breached_at, i.update_due_at, i.update_overdue_at, \
-         i.updates_kept, i.updates_missed \
+         i.updates_kept, i.updates_missed, e.key AS recurrence_of \
          FROM incidents i LEFT JOIN users a ON a.id = i.assignee_id \
-         LEFT JOIN users r ON r.id = i.reporter_id WHERE i.id IN ({list})"
+         LEFT JOIN users r ON r.id = i.reporter_id \
+         LEFT JOIN incidents e ON e.id = i.recurrence_of WHERE i.id IN ({list})"
     );
     let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
         .fetch_all(&mut *connection)
@@ -174,6 +175,7 @@ pub(crate) async fn load_incidents(
             },
             version: row.try_get("version")?,
             links: links.remove(&id).unwrap_or_default(),
+            recurrence_of: row.try_get("recurrence_of")?,
         };
         by_id.insert(id, incident);
     }

@@ -9,6 +9,7 @@ mod jql;
 mod links;
 mod list;
 mod load;
+mod recurrence;
 mod timeline;
 mod transition;
 
@@ -28,6 +29,7 @@ pub(crate) use load::normalize_key;
 pub(crate) use load::{
     category as load_category, priority as load_priority, severity as load_severity,
 };
+pub(crate) use recurrence::flag_recurrence;
 pub(crate) use timeline::{push_event, push_system_events, push_touch, push_touches};
 pub(crate) use transition::move_automatically;
 

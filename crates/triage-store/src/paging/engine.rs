@@ -56,7 +56,8 @@ impl Store {
     }
 
     /// When the next escalation step, notification (to a person or a status page
-    /// subscriber), response deadline or stakeholder update is due, if any is waiting.
+    /// subscriber), response deadline, stakeholder update or action item reminder is
+    /// due, if any is waiting.
     pub async fn next_paging_deadline(&self) -> StoreResult<Option<Timestamp>> {
         let next: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM escalations WHERE state = 'active' \
@@ -70,7 +71,9 @@ impl Store {
              UNION ALL SELECT MIN(update_due_at) AS t FROM incidents \
              WHERE update_due_at IS NOT NULL \
              UNION ALL SELECT MIN(COALESCE(claimed_until, due_at)) AS t FROM subscriber_deliveries \
-             WHERE delivered_at IS NULL AND dropped_at IS NULL) AS due",
+             WHERE delivered_at IS NULL AND dropped_at IS NULL \
+             UNION ALL SELECT MIN(remind_at) AS t FROM action_items \
+             WHERE remind_at IS NOT NULL) AS due",
         )
         .fetch_one(&self.read)
         .await?;

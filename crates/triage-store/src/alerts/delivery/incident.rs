@@ -9,7 +9,7 @@ use triage_core::workflow::{Category, Goal};
 
 use crate::alerts::Outcome;
 use crate::error::StoreResult;
-use crate::incidents::{NewIncident, insert_incident, move_automatically};
+use crate::incidents::{NewIncident, flag_recurrence, insert_incident, move_automatically};
 use crate::time::from_db_opt;
 
 use super::Delivery;
@@ -64,11 +64,12 @@ impl Delivery<'_> {
                 {
                     (id, key.clone(), Outcome::Reopened { incident: key })
                 } else {
-                    self.open(connection, body, starts_at).await?
+                    // The group's problem came back after its incident was finished.
+                    self.open(connection, body, starts_at, Some(id)).await?
                 }
             }
             Some((id, key, _, _)) => (id, key.clone(), Outcome::Attached { incident: key }),
-            None => self.open(connection, body, starts_at).await?,
+            None => self.open(connection, body, starts_at, None).await?,
         })
     }
 
@@ -100,12 +101,14 @@ impl Delivery<'_> {
         last_end.is_some_and(|end| self.now.duration_since(end) <= window)
     }
 
-    /// Opens an incident for a new alert.
+    /// Opens an incident for a new alert; it recurs `earlier` when given, else an
+    /// earlier incident on the service with the same summary, if any.
     async fn open(
         &self,
         connection: &mut AnyConnection,
         body: &AlertBody,
         starts_at: Timestamp,
+        earlier: Option<i64>,
     ) -> StoreResult<(i64, String, Outcome)> {
         let (priority, severity) = self.target.policy.incident_levels(body.severity);
         let new = NewIncident {
@@ -121,6 +124,7 @@ impl Delivery<'_> {
         };
         let store = self.store;
         let id = insert_incident(connection, store, &new, None, self.now).await?;
+        flag_recurrence(connection, id, earlier, self.now).await?;
         let key: String = sqlx::query_scalar("SELECT key FROM incidents WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *connection)

@@ -1,7 +1,10 @@
 //! Action items: added to an incident with a kind, an owner and a due day, changed,
 //! finished and verified (only once Done: who, when and how it was shown to work), each
 //! step on the incident's timeline. The backlog reads them across incidents, filtered by
-//! owner and status, overdue ones flagged.
+//! owner and status, overdue ones flagged. Owners are reminded of the due day
+//! ([`reminders`]).
+
+mod reminders;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -9,7 +12,7 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
-use triage_core::action::{ActionKind, ActionStatus};
+use triage_core::action::{ActionKind, ActionStatus, next_reminder};
 use triage_core::timeline::EventData;
 
 use crate::actor::Actor;
@@ -102,6 +105,16 @@ fn ticket(url: &str) -> StoreResult<String> {
     let url = url.trim().to_string();
     check_address("ticket", "link", &url)?;
     Ok(url)
+}
+
+/// When the owner of an item is next reminded: only an open item with an owner and a
+/// due day is.
+fn remind_at(status: ActionStatus, owner: bool, due: Option<&str>, now: Timestamp) -> Option<i64> {
+    let due = due?.parse::<Date>().ok()?;
+    (status != ActionStatus::Done && owner)
+        .then(|| next_reminder(due, now))
+        .flatten()
+        .map(to_db)
 }
 
 /// Today in UTC, as the due days are written.
@@ -217,10 +230,12 @@ impl Store {
                         Some(email) => Some(user_id(connection, email).await?),
                         None => None,
                     };
+                    let remind =
+                        remind_at(ActionStatus::Open, owner.is_some(), due.as_deref(), now);
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO action_items (incident_id, title, kind, owner_id, due_on, \
-                         status, ticket_url, created_by, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, 'Open', $6, $7, $8, $8) RETURNING id",
+                         status, ticket_url, created_by, created_at, updated_at, remind_at) \
+                         VALUES ($1, $2, $3, $4, $5, 'Open', $6, $7, $8, $8, $9) RETURNING id",
                     )
                     .bind(state.id)
                     .bind(&title)
@@ -230,6 +245,7 @@ impl Store {
                     .bind(&ticket_url)
                     .bind(actor_id)
                     .bind(to_db(now))
+                    .bind(remind)
                     .fetch_one(&mut *connection)
                     .await?;
                     let mut statements = Statements::default();
@@ -339,6 +355,16 @@ impl Store {
                 if sets.is_empty() {
                     return Ok(());
                 }
+                if changes.owner.is_some() || due.is_some() || status.is_some() {
+                    let owner = match &changes.owner {
+                        Some(owner) => owner.is_some(),
+                        None => current.owner.is_some(),
+                    };
+                    let due = due.clone().unwrap_or(current.due.clone());
+                    let status = status.unwrap_or(current.status);
+                    let remind = remind_at(status, owner, due.as_deref(), now);
+                    sets.push(("remind_at", remind.into()));
+                }
                 sets.push(("updated_at", to_db(now).into()));
                 let mut statements = Statements::default();
                 let assignments: Vec<String> = sets
@@ -429,40 +455,49 @@ impl Store {
         filter: ActionFilter,
         now: Timestamp,
     ) -> StoreResult<Vec<ActionItem>> {
-        let mut conditions = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
         let mut connection = self.read.acquire().await?;
-        if let Some(key) = &filter.incident {
-            let state = load_incident_state(&mut connection, key).await?;
-            values.push(state.id.into());
-            conditions.push(format!("a.incident_id = ${}", values.len()));
-        }
-        if let Some(owner) = &filter.owner {
-            let id = user_id(&mut connection, owner).await?;
-            values.push(id.into());
-            conditions.push(format!("a.owner_id = ${}", values.len()));
-        }
-        if let Some(status) = &filter.status {
-            let status = ActionStatus::parse(status).map_err(invalid)?;
-            values.push(status.as_str().into());
-            conditions.push(format!("a.status = ${}", values.len()));
-        }
-        if filter.overdue {
-            values.push(today(now).into());
-            conditions.push(format!(
-                "a.status <> 'Done' AND a.due_on IS NOT NULL AND a.due_on < ${}",
-                values.len()
-            ));
-        }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        let sql = format!("SELECT {COLUMNS} {FROM} {filter} ORDER BY a.id");
-        let rows = crate::sql::bind_all(sqlx::query(AssertSqlSafe(sql)), values)
-            .fetch_all(&mut *connection)
-            .await?;
-        rows.iter().map(|row| from_row(row, now)).collect()
+        select(&mut connection, filter, now).await
     }
+}
+
+/// [`Store::action_items`] on `connection`: inside a transaction, what it sees.
+pub(crate) async fn select(
+    connection: &mut AnyConnection,
+    filter: ActionFilter,
+    now: Timestamp,
+) -> StoreResult<Vec<ActionItem>> {
+    let mut conditions = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(key) = &filter.incident {
+        let state = load_incident_state(connection, key).await?;
+        values.push(state.id.into());
+        conditions.push(format!("a.incident_id = ${}", values.len()));
+    }
+    if let Some(owner) = &filter.owner {
+        let id = user_id(connection, owner).await?;
+        values.push(id.into());
+        conditions.push(format!("a.owner_id = ${}", values.len()));
+    }
+    if let Some(status) = &filter.status {
+        let status = ActionStatus::parse(status).map_err(invalid)?;
+        values.push(status.as_str().into());
+        conditions.push(format!("a.status = ${}", values.len()));
+    }
+    if filter.overdue {
+        values.push(today(now).into());
+        conditions.push(format!(
+            "a.status <> 'Done' AND a.due_on IS NOT NULL AND a.due_on < ${}",
+            values.len()
+        ));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!("SELECT {COLUMNS} {FROM} {filter} ORDER BY a.id");
+    let rows = crate::sql::bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+        .fetch_all(&mut *connection)
+        .await?;
+    rows.iter().map(|row| from_row(row, now)).collect()
 }
