@@ -17,6 +17,16 @@ pub enum Answer {
     NotApplicable,
 }
 
+impl Answer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Met => "met",
+            Answer::Missing => "missing",
+            Answer::NotApplicable => "not_applicable",
+        }
+    }
+}
+
 /// One question of the checklist, answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
@@ -100,7 +110,12 @@ fn detection(f: &Facts) -> Check {
         ),
         _ => format!("Reported by a user at {}", utc(f.detected_at)),
     };
-    check("Detection", "alerts", true, evidence)
+    let anchor = if f.first_alert.is_some() {
+        "alerts"
+    } else {
+        "timeline"
+    };
+    check("Detection", anchor, true, evidence)
 }
 
 fn response(f: &Facts) -> Check {

@@ -27,6 +27,7 @@ mod model;
 mod paging;
 mod postgres;
 mod postmortems;
+mod review;
 mod schedules;
 mod search;
 mod senders;
@@ -60,6 +61,7 @@ pub use model::{
 };
 pub use paging::{Attempt, ContactMethod, NewContactMethod, Notification, Wake};
 pub use postmortems::{Postmortem, PostmortemAction};
+pub use review::Review;
 pub use schedules::{NewOverride, NewSchedule, Schedule, ScheduleLayer, ScheduleOverride};
 pub use senders::Sender;
 pub use services::{

@@ -59,7 +59,7 @@ fn minute(at: Timestamp) -> String {
 
 /// The root cause a text names: what follows "root cause" (and "identified", "was",
 /// "is") and a colon, up to the end of its line.
-fn root_cause_in(text: &str) -> Option<String> {
+pub fn root_cause_in(text: &str) -> Option<String> {
     let lowered = text.to_lowercase();
     let start = lowered.find("root cause")?;
     let rest = &text[start + "root cause".len()..];

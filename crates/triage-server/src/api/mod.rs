@@ -8,6 +8,7 @@ mod incidents;
 mod openapi;
 mod people;
 pub(crate) mod postmortems;
+mod review;
 pub(crate) mod schedules;
 mod services;
 mod silences;
@@ -22,6 +23,7 @@ use crate::error::ApiError;
 pub fn router() -> Router<AppState> {
     let api = Router::new()
         .merge(actions::router())
+        .merge(review::router())
         .merge(contacts::router())
         .merge(escalation::router())
         .merge(incidents::router())

@@ -15,8 +15,8 @@ use triage_core::role::Role;
 use triage_core::{Priority, Severity};
 use triage_store::{
     ActionFilter, ActionItem, AvailableTransition, Incident, IncidentChanges, NewActionItem,
-    NewStakeholder, NewStakeholderUpdate, PublicFilter, Stakeholder, StoreError, TransitionInput,
-    incident_mark,
+    NewStakeholder, NewStakeholderUpdate, PublicFilter, Review, Stakeholder, StoreError,
+    TransitionInput, incident_mark,
 };
 
 use super::error::{PageError, refused_status};
@@ -81,6 +81,7 @@ struct IncidentPage {
     /// The earlier incident this one recurs, with its finished action items (which did
     /// not prevent it).
     recurrence: Option<(String, Vec<ActionItem>)>,
+    review: Review,
     /// Where a change to an action item returns: this page.
     back: String,
     kinds: Vec<Choice>,
@@ -222,7 +223,9 @@ async fn render(
         }
         None => None,
     };
+    let review = state.store.review(&incident.key).await?;
     let page = IncidentPage {
+        review,
         recurrence,
         postmortem,
         action_items,

@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/action-items"),
     ("patch", "/action-items/{id}"),
     ("post", "/action-items/{id}/verify"),
+    ("get", "/incidents/{key}/review"),
     ("get", "/incidents/{key}/postmortem"),
     ("post", "/incidents/{key}/postmortem"),
     ("put", "/incidents/{key}/postmortem"),
