@@ -15,6 +15,7 @@ pub mod escalation;
 pub mod incident;
 pub mod jql;
 pub mod link;
+pub mod metrics;
 pub mod oncall;
 pub mod postmortem;
 pub mod priority;

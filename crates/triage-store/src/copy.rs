@@ -231,6 +231,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("updates_kept", Int),
             ("updates_missed", Int),
             ("recurrence_of", Int),
+            ("mitigated_at", Int),
         ],
     ),
     (

@@ -27,6 +27,7 @@ mod model;
 mod paging;
 mod postgres;
 mod postmortems;
+mod reports;
 mod review;
 mod schedules;
 mod search;
@@ -61,6 +62,7 @@ pub use model::{
 };
 pub use paging::{Attempt, ContactMethod, NewContactMethod, Notification, Wake};
 pub use postmortems::{Postmortem, PostmortemAction};
+pub use reports::{ActionCounts, Report, ReportWindow};
 pub use review::Review;
 pub use schedules::{NewOverride, NewSchedule, Schedule, ScheduleLayer, ScheduleOverride};
 pub use senders::Sender;

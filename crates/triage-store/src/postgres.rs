@@ -103,6 +103,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "recurrence",
         include_str!("../migrations/postgres/0017_recurrence.sql"),
     ),
+    (
+        18,
+        "mitigated at",
+        include_str!("../migrations/postgres/0018_mitigated.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

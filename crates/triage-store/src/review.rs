@@ -8,14 +8,12 @@ use sqlx::Row;
 use triage_core::postmortem::draft::root_cause_in;
 use triage_core::review::{Check, Facts, ItemFacts, checklist};
 use triage_core::timeline::EventData;
+use triage_core::workflow::RESTORED_STATUS;
 
 use crate::actions::{ActionFilter, select};
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::time::{from_db, from_db_opt};
-
-/// The status whose reaching means service is restored.
-const RESTORED: &str = "Monitoring";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Review {
@@ -67,7 +65,7 @@ impl Store {
             };
             let text = match &data {
                 EventData::StatusChanged { to, comment, .. } => {
-                    if to == RESTORED && monitoring_at.is_none() {
+                    if to == RESTORED_STATUS && monitoring_at.is_none() {
                         monitoring_at = Some(at);
                     }
                     comment.as_deref()

@@ -7,7 +7,7 @@
 //! in those hand-offs, inside the writer's serialized section. Gathered, they cost one.
 
 use sqlx::any::AnyArguments;
-use sqlx::query::Query;
+use sqlx::query::{Query, QueryAs};
 use sqlx::{Any, AnyConnection, AssertSqlSafe};
 
 use crate::error::StoreResult;
@@ -55,6 +55,20 @@ pub(crate) fn bind_all<'q>(
     mut query: Query<'q, Any, AnyArguments>,
     values: Vec<Value>,
 ) -> Query<'q, Any, AnyArguments> {
+    for value in values {
+        query = match value {
+            Value::Int(v) => query.bind(v),
+            Value::Text(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+/// Binds `values` in order, to a query answering rows as `T`.
+pub(crate) fn bind_all_as<'q, T>(
+    mut query: QueryAs<'q, Any, T, AnyArguments>,
+    values: Vec<Value>,
+) -> QueryAs<'q, Any, T, AnyArguments> {
     for value in values {
         query = match value {
             Value::Int(v) => query.bind(v),

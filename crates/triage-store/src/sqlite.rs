@@ -99,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "recurrence",
         include_str!("../migrations/sqlite/0017_recurrence.sql"),
     ),
+    (
+        18,
+        "mitigated at",
+        include_str!("../migrations/sqlite/0018_mitigated.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

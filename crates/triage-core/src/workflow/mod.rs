@@ -18,6 +18,10 @@ pub use definition::DefinitionErrors;
 pub use plan::{Offer, ResolutionChange, TransitionPlan, TransitionRefusal, TransitionRequest};
 pub use route::{Goal, RouteRefusal};
 
+/// The status whose reaching means service is restored: what MTTM measures and the
+/// review's Mitigation check looks for.
+pub const RESTORED_STATUS: &str = "Monitoring";
+
 /// The built-in incident workflow of DESIGN.md, as shipped TOML.
 pub const DEFAULT_WORKFLOW_TOML: &str = include_str!("default.toml");
 

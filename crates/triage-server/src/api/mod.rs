@@ -8,6 +8,7 @@ mod incidents;
 mod openapi;
 mod people;
 pub(crate) mod postmortems;
+pub(crate) mod reports;
 mod review;
 pub(crate) mod schedules;
 mod services;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
     let api = Router::new()
         .merge(actions::router())
         .merge(review::router())
+        .merge(reports::router())
         .merge(contacts::router())
         .merge(escalation::router())
         .merge(incidents::router())

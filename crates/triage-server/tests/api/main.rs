@@ -22,6 +22,7 @@ mod paging;
 mod people;
 mod postmortems;
 mod recurrence;
+mod reports;
 mod review;
 mod senders;
 mod snapshots;

@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/action-items/{id}"),
     ("post", "/action-items/{id}/verify"),
     ("get", "/incidents/{key}/review"),
+    ("get", "/reports"),
     ("get", "/incidents/{key}/postmortem"),
     ("post", "/incidents/{key}/postmortem"),
     ("put", "/incidents/{key}/postmortem"),

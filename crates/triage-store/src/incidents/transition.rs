@@ -6,8 +6,8 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::cadence::Cadence;
 use triage_core::timeline::EventData;
 use triage_core::workflow::{
-    Category, Facts, Goal, LinkedFact, Offer, ResolutionChange, RouteRefusal, TransitionPlan,
-    TransitionRequest,
+    Category, Facts, Goal, LinkedFact, Offer, RESTORED_STATUS, ResolutionChange, RouteRefusal,
+    TransitionPlan, TransitionRequest,
 };
 
 use crate::actor::Actor;
@@ -217,11 +217,14 @@ fn push_apply(
     } else {
         "keep"
     };
+    // Service is restored when Monitoring is reached, or a Done status without it.
+    let restored = plan.to == RESTORED_STATUS || plan.to_category == Category::Done;
     statements.push(
         "UPDATE incidents SET status = $1, status_category = $2, version = version + 1, \
          updated_at = $6, \
          resolution = CASE $3 WHEN 'keep' THEN resolution WHEN 'set' THEN $4 ELSE NULL END, \
-         resolved_at = CASE $5 WHEN 'keep' THEN resolved_at WHEN 'set' THEN $6 ELSE NULL END \
+         resolved_at = CASE $5 WHEN 'keep' THEN resolved_at WHEN 'set' THEN $6 ELSE NULL END, \
+         mitigated_at = CASE WHEN $8 = 1 THEN COALESCE(mitigated_at, $6) ELSE mitigated_at END \
          WHERE id = $7",
         vec![
             plan.to.as_str().into(),
@@ -231,6 +234,7 @@ fn push_apply(
             resolved_at_change.into(),
             to_db(now).into(),
             state.id.into(),
+            i64::from(restored).into(),
         ],
     );
     push_status_change(
