@@ -13,6 +13,7 @@ mod jira;
 mod load;
 mod paging;
 mod postmortem;
+mod report;
 mod server;
 mod stats;
 mod status_page;
@@ -98,6 +99,13 @@ struct Args {
     /// Timeline events per incident of the post-mortem run (besides its creation).
     #[arg(long, default_value_t = 9_999)]
     events: usize,
+    /// Measure the response report instead, over `--history` incidents with their
+    /// timelines seeded in bulk.
+    #[arg(long)]
+    report: bool,
+    /// Incidents of the report run.
+    #[arg(long, default_value_t = 1_000_000)]
+    history: usize,
 }
 
 fn main() {
@@ -161,6 +169,11 @@ fn main() {
             events: args.events,
         };
         postmortem::run(&server, &settings);
+        return;
+    }
+    if args.report {
+        println!("# triage-bench --report ({backend:?})\n");
+        report::run(&triage, &server, backend, args.history);
         return;
     }
     if args.status_page {

@@ -77,6 +77,11 @@ impl Server {
         &self.db.db
     }
 
+    /// A URL to reach the database directly (sqlx `Any`), to seed it in bulk.
+    pub fn db_url(&self) -> &str {
+        &self.db.url
+    }
+
     /// Resident and peak resident memory of the server process (Linux).
     pub fn memory(&self) -> Memory {
         memory_of(self.child.id())

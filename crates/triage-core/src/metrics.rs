@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
 
 use crate::{Priority, Severity};
@@ -42,7 +42,7 @@ fn moment(what: &'static str, text: &str, now: Timestamp) -> Result<Timestamp, B
         .map_err(|_| BadWindow::Unreadable(what, text.to_string()))
 }
 
-/// The window `[since, until)` as written (`until` is `now` unless given).
+/// The window `[since, until]` as written (`until` is `now` unless given).
 pub fn window(
     since: &str,
     until: Option<&str>,
@@ -257,7 +257,7 @@ pub fn figures(
         })
         .collect();
     let mut weeks: BTreeMap<Date, u64> = BTreeMap::new();
-    let last = week_of(until - SignedDuration::from_micros(1));
+    let last = week_of(until);
     let mut monday = week_of(since);
     while monday <= last {
         weeks.insert(monday, 0);
@@ -292,6 +292,7 @@ pub fn figures(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::SignedDuration;
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -418,7 +419,7 @@ mod tests {
 
     #[test]
     fn the_seeded_incidents_give_the_hand_computed_figures() {
-        let (since, until) = (at("2026-11-02T00:00:00Z"), at("2026-11-23T00:00:00Z"));
+        let (since, until) = (at("2026-11-02T00:00:00Z"), at("2026-11-22T23:59:59Z"));
         let f = figures(&seeded(), since, until, until);
         assert_eq!(f.incidents, 5);
         // MTTD: 2, 0, 5, 1, 4 minutes → sorted 0, 60, 120, 240, 300 s.

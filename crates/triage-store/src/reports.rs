@@ -14,7 +14,7 @@ use crate::incidents::{load_priority, load_severity};
 use crate::sql::Value;
 use crate::time::{from_db, from_db_opt, to_db};
 
-/// Which incidents a report covers: created in `[since, until)`, on `service` if given.
+/// Which incidents a report covers: created in `[since, until]`, on `service` if given.
 #[derive(Debug, Clone)]
 pub struct ReportWindow {
     pub since: Timestamp,
@@ -82,7 +82,7 @@ impl Store {
     /// The report over `window`, SLA deadlines and overdue items judged at `now`.
     pub async fn report(&self, window: ReportWindow, now: Timestamp) -> StoreResult<Report> {
         let mut values: Vec<Value> = vec![to_db(window.since).into(), to_db(window.until).into()];
-        let mut within = "i.created_at >= $1 AND i.created_at < $2".to_string();
+        let mut within = "i.created_at >= $1 AND i.created_at <= $2".to_string();
         if let Some(service) = &window.service {
             values.push(service.trim().to_lowercase().into());
             within.push_str(

@@ -16,8 +16,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::{CliError, CliResult, Client};
 use crate::commands::{
-    actions, admin, data, incidents, oncall, people, postmortems, serve, services, silences,
-    updates, workflow,
+    actions, admin, data, incidents, oncall, people, postmortems, report, serve, services,
+    silences, updates, workflow,
 };
 
 #[derive(Parser)]
@@ -87,6 +87,9 @@ enum Command {
     Action(actions::ActionCommand),
     /// An incident's post-mortem as a Markdown file: write it, push edits back, review.
     Postmortem(postmortems::PostmortemArgs),
+    /// Response metrics over a window: MTTD/MTTA/MTTM/MTTR, SLA and cadence compliance,
+    /// incidents by severity, service and week, recurrence and false-alarm rates.
+    Report(report::ReportArgs),
     /// Who hears of an incident's updates.
     #[command(subcommand)]
     Stakeholder(updates::StakeholderCommand),
@@ -176,6 +179,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Stakeholder(command) => updates::stakeholder(&context, command),
         Command::Postmortem(args) => postmortems::run(&context, args),
         Command::Action(command) => actions::run(&context, command),
+        Command::Report(args) => report::run(&context, args),
         Command::Timeline(args) => incidents::timeline(&context, args),
         Command::User(command) => people::user(&context, command),
         Command::Group(command) => people::group(&context, command),

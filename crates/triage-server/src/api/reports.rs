@@ -6,11 +6,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use triage_core::metrics::window;
-use triage_store::{Report, ReportWindow};
+use triage_store::{Report, ReportWindow, StoreError};
 
 use crate::AppState;
 use crate::auth::Viewer;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::ApiQuery;
 
 pub fn router() -> Router<AppState> {
@@ -27,11 +27,11 @@ pub struct ReportQuery {
 }
 
 /// The report `query` asks for, at `state`'s now: what the API and the console answer.
-pub async fn report_for(state: &AppState, query: ReportQuery) -> ApiResult<Report> {
+pub async fn report_for(state: &AppState, query: ReportQuery) -> Result<Report, StoreError> {
     let now = state.now();
     let since = query.since.as_deref().unwrap_or("30d");
-    let (since, until) =
-        window(since, query.until.as_deref(), now).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let (since, until) = window(since, query.until.as_deref(), now)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
     let service = query
         .service
         .map(|s| s.trim().to_string())
@@ -41,7 +41,7 @@ pub async fn report_for(state: &AppState, query: ReportQuery) -> ApiResult<Repor
         until,
         service,
     };
-    Ok(state.store.report(window, now).await?)
+    state.store.report(window, now).await
 }
 
 async fn report(

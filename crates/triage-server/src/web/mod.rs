@@ -13,6 +13,7 @@ mod list;
 mod live;
 mod paging;
 mod postmortem;
+mod reports;
 mod schedules;
 mod services;
 mod session;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
             "/action-items/{id}/{action}",
             axum::routing::post(actions::change),
         )
+        .route("/reports", get(reports::page))
         .route("/services", get(services::list).post(services::create))
         .route("/services/{name}", get(services::page))
         .route(

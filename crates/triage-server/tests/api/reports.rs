@@ -160,3 +160,45 @@ fn the_report_gives_the_hand_computed_figures(backend: Backend) {
 }
 
 on_both_backends!(the_report_gives_the_hand_computed_figures);
+
+fn the_console_draws_the_report(backend: Backend) {
+    let app = crate::web::app_with_password(backend);
+    post(
+        &app,
+        "/api/v1/incidents",
+        json!({"summary": "Checkout down", "priority": "P1", "severity": "SEV2",
+               "services": ["checkout"], "detected_at": "2026-11-22T09:50:00Z"}),
+    );
+    post(&app, "/api/v1/incidents/INC-1/acknowledge", json!({}));
+    let mut browser = crate::web::Browser::new(&app);
+    crate::web::sign_in(&mut browser, crate::web::PASSWORD);
+    let page = browser.get("/reports");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("<strong>1</strong> incident created from"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(
+        "<tr><th scope=\"row\">MTTA</th><td>signal → acknowledged</td><td>1</td><td>10m</td><td>10m</td><td>10m</td></tr>"
+    ));
+    assert!(page.body.contains("<title>Week of 2026-11-16: 1</title>"));
+    assert!(page.body.contains("100.0% (1 met, 0 breached, 0 pending)"));
+    let filtered = browser.get("/reports?since=2026-11-01&service=search");
+    assert!(
+        filtered
+            .body
+            .contains("<strong>0</strong> incidents created")
+    );
+    assert!(filtered.body.contains("on search"));
+    let refused = browser.get("/reports?since=soon");
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("since &#39;soon&#39; is not allowed"));
+    assert!(
+        refused.body.contains("value=\"soon\""),
+        "the form keeps what was typed"
+    );
+}
+
+on_both_backends!(the_console_draws_the_report);

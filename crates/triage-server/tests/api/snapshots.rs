@@ -114,6 +114,7 @@ fn every_page_renders_as_its_snapshot(backend: Backend) {
     check("schedule", &browser.get("/schedules/primary").body);
     check("status-admin", &browser.get("/status-page").body);
     check("action-items", &browser.get("/action-items").body);
+    check("reports", &browser.get("/reports").body);
 }
 
 on_both_backends!(every_page_renders_as_its_snapshot);

@@ -54,6 +54,9 @@ pub struct CreateArgs {
     /// monitoring or user_report (the default).
     #[arg(long, value_parser = parse_source)]
     detection_source: Option<DetectionSource>,
+    /// When the problem started, if before now: 2026-11-22T09:58:00Z.
+    #[arg(long)]
+    detected_at: Option<String>,
 }
 
 pub fn create(context: &Context, args: CreateArgs) -> CliResult<()> {
@@ -71,6 +74,7 @@ pub fn create(context: &Context, args: CreateArgs) -> CliResult<()> {
             "detection_source",
             args.detection_source.map(|d| Value::from(d.as_str())),
         ),
+        ("detected_at", args.detected_at.map(Value::from)),
     ];
     for (name, value) in fields {
         if let Some(value) = value {

@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod oncall;
 pub mod people;
 pub mod postmortems;
+pub mod report;
 pub mod serve;
 pub mod services;
 pub mod silences;

@@ -10,6 +10,7 @@ mod instances;
 mod oncall;
 mod paging;
 mod people;
+mod report;
 mod runbook;
 mod serve;
 mod updates;
