@@ -85,8 +85,11 @@ impl Store {
         let mut within = "i.created_at >= $1 AND i.created_at <= $2".to_string();
         if let Some(service) = &window.service {
             values.push(service.trim().to_lowercase().into());
+            // Each incident of the window looked up by its key: cheaper than listing every
+            // incident the service ever had.
             within.push_str(
-                " AND i.id IN (SELECT incident_id FROM incident_services WHERE service = $3)",
+                " AND EXISTS (SELECT 1 FROM incident_services f \
+                 WHERE f.incident_id = i.id AND f.service = $3)",
             );
         }
         let mut connection = self.read.acquire().await?;

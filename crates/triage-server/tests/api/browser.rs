@@ -343,6 +343,47 @@ async fn scenario(app: &TestApp, driver: &Driver) {
     .await;
     screenshot(&second, "incident-live.png").await;
 
+    // An action item, added on the incident's page and finished from the backlog; the
+    // response metrics drawn on the Reports page.
+    first
+        .goto(&format!("{base}/incidents/INC-1"))
+        .await
+        .unwrap();
+    first
+        .find(Locator::Id("item-title"))
+        .await
+        .unwrap()
+        .send_keys("Alert on gateway errors")
+        .await
+        .unwrap();
+    submit(&first, "/action-item").await;
+    until(
+        &first,
+        "//tr[@id='action-1'][contains(., 'Alert on gateway errors')]",
+    )
+    .await;
+    first.goto(&format!("{base}/action-items")).await.unwrap();
+    first
+        .find(Locator::XPath(
+            "//tr[@id='action-1']//form[input[@name='status'][@value='Done']]/button",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(&first, "//tr[@id='action-1']//span[.='Done']").await;
+    until(
+        &first,
+        "//tr[@id='action-1']//form[contains(@action, '/verify')]",
+    )
+    .await;
+    screenshot(&first, "action-items.png").await;
+    first.goto(&format!("{base}/reports")).await.unwrap();
+    until(&first, "//table[@id='durations']//th[.='MTTA']").await;
+    until(&first, "//*[name()='svg'][@class='weeks']/*[name()='rect']").await;
+    screenshot(&first, "reports.png").await;
+
     // The post-mortem, drafted from the timeline and published from its page.
     first
         .goto(&format!("{base}/incidents/INC-1/postmortem"))
