@@ -93,6 +93,8 @@ enum Command {
     /// Who hears of an incident's updates.
     #[command(subcommand)]
     Stakeholder(updates::StakeholderCommand),
+    /// Show an incident's review checklist, computed from its record.
+    Review(incidents::KeyArgs),
     /// Show an incident's timeline.
     Timeline(incidents::KeyArgs),
     /// Manage users.
@@ -180,6 +182,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Postmortem(args) => postmortems::run(&context, args),
         Command::Action(command) => actions::run(&context, command),
         Command::Report(args) => report::run(&context, args),
+        Command::Review(args) => incidents::review(&context, args),
         Command::Timeline(args) => incidents::timeline(&context, args),
         Command::User(command) => people::user(&context, command),
         Command::Group(command) => people::group(&context, command),

@@ -70,6 +70,12 @@ pub fn incident(incident: &Incident) -> String {
     if let Some(resolved) = incident.resolved_at {
         let _ = writeln!(out, "Resolved:    {}", when(resolved));
     }
+    if let Some(earlier) = &incident.recurrence_of {
+        let _ = writeln!(
+            out,
+            "Recurrence:  of {earlier}: the same problem came back (`triage timeline` says which action items did not prevent it)"
+        );
+    }
     match (incident.update_overdue_at, incident.update_due_at) {
         (Some(since), _) => {
             let _ = writeln!(out, "Next update: OVERDUE since {}", when(since));

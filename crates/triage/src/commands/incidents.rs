@@ -106,6 +106,42 @@ pub fn show(context: &Context, args: KeyArgs) -> CliResult<()> {
     print_incident(context, &incident)
 }
 
+/// The incident's review checklist: each check met, missing or not applicable, with its
+/// evidence.
+pub fn review(context: &Context, args: KeyArgs) -> CliResult<()> {
+    let review: Value = context
+        .client
+        .get(&format!("/incidents/{}/review", segment(&args.key)))?;
+    if context.json {
+        return print_json(&review);
+    }
+    println!(
+        "{} review: {} of {} met",
+        cell(&review["incident"]),
+        review["met"],
+        review["applicable"]
+    );
+    for check in review["checks"].as_array().into_iter().flatten() {
+        let mark = match check["answer"].as_str() {
+            Some("met") => "✓",
+            Some("missing") => "✗",
+            _ => "–",
+        };
+        println!(
+            "  {mark} {:<14} {}",
+            cell(&check["name"]),
+            cell(&check["evidence"])
+        );
+    }
+    Ok(())
+}
+
+fn cell(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string)
+}
+
 /// Acknowledges an incident: you have it, and its escalation stops.
 pub fn acknowledge(context: &Context, args: KeyArgs) -> CliResult<()> {
     let incident: Incident = context.client.post(

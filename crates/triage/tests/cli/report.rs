@@ -1,6 +1,7 @@
 //! `triage report` from the real binary: the table people read, the CSV rows a
 //! spreadsheet takes and the API's JSON, over incidents made with the CLI; a window
-//! that cannot be read exits as a refusal.
+//! that cannot be read exits as a refusal. `triage review` prints an incident's
+//! checklist.
 
 use crate::harness::{Cli, check_snapshot};
 
@@ -53,6 +54,15 @@ fn the_report_as_a_table_csv_and_json() {
     assert_eq!(report["incidents"], 3);
     // MTTA: 10 minutes (INC-1) and an hour (INC-3).
     assert_eq!(report["mtta"]["mean_seconds"], 2100);
+    let review = cli.run(&["review", "INC-1"]).ok();
+    assert_eq!(
+        review.stdout.lines().take(3).collect::<Vec<_>>(),
+        [
+            "INC-1 review: 2 of 5 met",
+            "  ✓ Detection      Reported by a user at 2026-11-22 09:50 UTC",
+            "  ✓ Response       Acknowledged at 2026-11-22 10:00 UTC, 10m after detection, within P1's 15m",
+        ]
+    );
     let refused = cli.run(&["report", "--since", "last week"]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(
