@@ -32,15 +32,33 @@ fn normalized(summary: &str) -> String {
     words.join(" ")
 }
 
-/// Whether two incident summaries say the same thing.
-pub fn same_summary(a: &str, b: &str) -> bool {
-    let (a, b) = (normalized(a), normalized(b));
-    !a.is_empty() && strsim::normalized_levenshtein(&a, &b) >= NEAR_IDENTICAL
+/// A summary read once, compared with many.
+pub struct Summary {
+    normalized: String,
+}
+
+impl Summary {
+    pub fn new(summary: &str) -> Summary {
+        Summary {
+            normalized: normalized(summary),
+        }
+    }
+
+    /// Whether `other` says the same thing.
+    pub fn matches(&self, other: &str) -> bool {
+        !self.normalized.is_empty()
+            && strsim::normalized_levenshtein(&self.normalized, &normalized(other))
+                >= NEAR_IDENTICAL
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn same_summary(a: &str, b: &str) -> bool {
+        Summary::new(a).matches(b)
+    }
 
     #[test]
     fn near_identical_summaries_are_the_same_problem() {

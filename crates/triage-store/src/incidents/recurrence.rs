@@ -5,7 +5,7 @@
 
 use jiff::Timestamp;
 use sqlx::{AnyConnection, Row};
-use triage_core::recurrence::same_summary;
+use triage_core::recurrence::Summary;
 use triage_core::timeline::EventData;
 
 use crate::error::StoreResult;
@@ -13,12 +13,13 @@ use crate::sql::Statements;
 
 use super::timeline::push_event;
 
-/// Finished incidents on the same services whose summaries are compared, newest first.
+/// The newest incidents on the same services looked at (the finished ones among them
+/// compared), newest first.
 const COMPARED: i64 = 500;
 
 /// Flags the new incident `id` as a recurrence of `earlier` when given (the finished
-/// incident of the alert group it opened for), else of the newest finished incident on
-/// one of its services whose summary says the same thing, if any.
+/// incident of the alert group it opened for), else of the newest finished incident,
+/// among the last [`COMPARED`] on its services, whose summary says the same thing.
 pub(crate) async fn flag_recurrence(
     connection: &mut AnyConnection,
     id: i64,
@@ -33,19 +34,24 @@ pub(crate) async fn flag_recurrence(
     let earlier = match earlier {
         Some(earlier) => Some(earlier),
         None => {
+            // The newest incidents on its services, walked down their index and no
+            // further than COMPARED: opening an incident stays cheap on a service with a
+            // long history.
             let candidates: Vec<(i64, String)> = sqlx::query_as(
                 "SELECT i.id, i.summary FROM incidents i WHERE i.status_category = 'Done' \
-                 AND i.id < $1 AND i.id IN (SELECT s.incident_id FROM incident_services s \
-                 WHERE s.service IN (SELECT service FROM incident_services WHERE incident_id = $1)) \
-                 ORDER BY i.id DESC LIMIT $2",
+                 AND i.id IN (SELECT s.incident_id FROM incident_services s \
+                 WHERE s.service IN (SELECT service FROM incident_services WHERE incident_id = $1) \
+                 AND s.incident_id < $1 ORDER BY s.incident_id DESC LIMIT $2) \
+                 ORDER BY i.id DESC",
             )
             .bind(id)
             .bind(COMPARED)
             .fetch_all(&mut *connection)
             .await?;
+            let summary = Summary::new(&summary);
             candidates
                 .into_iter()
-                .find(|(_, other)| same_summary(&summary, other))
+                .find(|(_, other)| summary.matches(other))
                 .map(|(earlier, _)| earlier)
         }
     };
