@@ -58,6 +58,8 @@ struct ReportsPage {
     weeks: Vec<Column>,
     /// The weekly chart's width, in its units.
     width: usize,
+    /// The most incidents in one week: the chart's full height.
+    busiest: u64,
     compliance: Vec<Bar>,
     severities: Vec<Bar>,
     services: Vec<Bar>,
@@ -144,6 +146,7 @@ pub async fn page(
         durations: Vec::new(),
         weeks: Vec::new(),
         width: 0,
+        busiest: 0,
         compliance: Vec::new(),
         severities: Vec::new(),
         services: Vec::new(),
@@ -157,13 +160,8 @@ pub async fn page(
             duration("MTTM", "signal → restored", &f.mttm),
             duration("MTTR", "signal → resolved", &f.mttr),
         ];
-        let busiest = f
-            .by_week
-            .iter()
-            .map(|w| w.incidents)
-            .max()
-            .unwrap_or(0)
-            .max(1);
+        page.busiest = f.by_week.iter().map(|w| w.incidents).max().unwrap_or(0);
+        let busiest = page.busiest.max(1);
         page.weeks = f
             .by_week
             .iter()
