@@ -127,7 +127,8 @@ impl Store {
         if let Some(service) = &window.service {
             values.push(service.trim().to_lowercase().into());
             items.push_str(
-                " AND a.incident_id IN (SELECT incident_id FROM incident_services WHERE service = $2)",
+                " AND EXISTS (SELECT 1 FROM incident_services f \
+                 WHERE f.incident_id = a.incident_id AND f.service = $2)",
             );
         }
         let (open, overdue): (i64, i64) =
