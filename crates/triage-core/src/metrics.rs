@@ -177,7 +177,7 @@ fn seconds(from: Timestamp, to: Timestamp) -> i64 {
 }
 
 /// The Monday (UTC) of the week `at` falls in.
-pub fn week_of(at: Timestamp) -> Date {
+fn week_of(at: Timestamp) -> Date {
     let day = at.to_zoned(jiff::tz::TimeZone::UTC).date();
     let back = i64::from(day.weekday().to_monday_zero_offset());
     day.checked_sub(back.days()).unwrap_or(day)

@@ -94,10 +94,7 @@ fn from_row(key: &str, row: &AnyRow) -> StoreResult<Postmortem> {
 /// The incident's action items as its post-mortem lists them: "#3 Alert on pool usage
 /// (monitoring; Ann Smith; due 2026-12-01; https://tickets…/OPS-12)", ticked once Done.
 async fn tracked(connection: &mut AnyConnection, key: &str) -> StoreResult<Vec<(i64, ActionLine)>> {
-    let filter = ActionFilter {
-        incident: Some(key.to_string()),
-        ..ActionFilter::default()
-    };
+    let filter = ActionFilter::of_incident(key);
     // The lines do not say whether an item is overdue: any time will do.
     let items = select(connection, filter, Timestamp::UNIX_EPOCH).await?;
     Ok(items

@@ -10,9 +10,10 @@ use triage_core::review::{Check, Facts, ItemFacts, checklist};
 use triage_core::timeline::EventData;
 use triage_core::workflow::RESTORED_STATUS;
 
-use crate::actions::{ActionFilter, select};
+use crate::actions::{ActionFilter, ActionItem};
 use crate::db::Store;
 use crate::error::StoreResult;
+use crate::model::Incident;
 use crate::time::{from_db, from_db_opt};
 
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +30,22 @@ impl Store {
     /// The incident's review checklist as its record answers it now.
     pub async fn review(&self, key: &str) -> StoreResult<Review> {
         let incident = self.incident(key).await?;
+        let items = self
+            .action_items(
+                ActionFilter::of_incident(incident.key.clone()),
+                Timestamp::UNIX_EPOCH,
+            )
+            .await?;
+        self.review_of(&incident, &items).await
+    }
+
+    /// [`Store::review`] for an incident and its action items already read (as the
+    /// incident's page has them).
+    pub async fn review_of(
+        &self,
+        incident: &Incident,
+        items: &[ActionItem],
+    ) -> StoreResult<Review> {
         let id = incident.id;
         let mut connection = self.read.acquire().await?;
         let alerts = sqlx::query(
@@ -77,11 +94,6 @@ impl Store {
                 root_cause_at = Some(at);
             }
         }
-        let filter = ActionFilter {
-            incident: Some(incident.key.clone()),
-            ..ActionFilter::default()
-        };
-        let items = select(&mut connection, filter, Timestamp::UNIX_EPOCH).await?;
         let updated: Vec<Timestamp> = updates
             .iter()
             .map(|(at, _)| from_db(*at))
@@ -119,7 +131,7 @@ impl Store {
             .filter(|c| c.answer != triage_core::review::Answer::NotApplicable)
             .count();
         Ok(Review {
-            incident: incident.key,
+            incident: incident.key.clone(),
             met: checks
                 .iter()
                 .filter(|c| c.answer == triage_core::review::Answer::Met)

@@ -32,10 +32,7 @@ async fn incident_items(
     Viewer(_): Viewer,
     Path(key): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let filter = ActionFilter {
-        incident: Some(key),
-        ..ActionFilter::default()
-    };
+    let filter = ActionFilter::of_incident(key);
     let items = state.store.action_items(filter, state.now()).await?;
     Ok(Json(json!({ "action_items": items })))
 }

@@ -13,7 +13,7 @@ use triage_store::{ActionChanges, ActionFilter, ActionItem};
 
 use super::error::{PageError, form_answer};
 use super::session::{Nav, SignedIn};
-use super::view::{Choice, choices};
+use super::view::{Choice, choices, optional};
 use crate::AppState;
 
 #[derive(Template)]
@@ -41,11 +41,6 @@ pub struct BacklogQuery {
     overdue: Option<String>,
 }
 
-fn given(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
-}
-
 async fn render(
     state: &AppState,
     signed_in: &SignedIn,
@@ -53,8 +48,8 @@ async fn render(
     back: String,
     error: Option<String>,
 ) -> Result<String, PageError> {
-    let owner = given(&query.owner);
-    let status = given(&query.status);
+    let owner = optional(&query.owner);
+    let status = optional(&query.status);
     let overdue = query.overdue.is_some_and(|o| o == "true" || o == "on");
     let filter = ActionFilter {
         incident: None,

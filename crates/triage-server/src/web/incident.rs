@@ -22,8 +22,8 @@ use triage_store::{
 use super::error::{PageError, refused_status};
 use super::session::{Nav, SignedIn};
 use super::view::{
-    AlertLine, ChangeLine, Choice, Time, category_class, choices, options, priority_choices,
-    severity_choices,
+    AlertLine, ChangeLine, Choice, Time, category_class, choices, optional, options,
+    priority_choices, severity_choices,
 };
 use crate::AppState;
 
@@ -206,10 +206,7 @@ async fn render(
         Err(StoreError::NotFound(_)) => None,
         Err(other) => return Err(other.into()),
     };
-    let filter = ActionFilter {
-        incident: Some(incident.key.clone()),
-        ..ActionFilter::default()
-    };
+    let filter = ActionFilter::of_incident(incident.key.clone());
     let action_items = state.store.action_items(filter, now).await?;
     let recurrence = match &incident.recurrence_of {
         Some(earlier) => {
@@ -223,7 +220,7 @@ async fn render(
         }
         None => None,
     };
-    let review = state.store.review(&incident.key).await?;
+    let review = state.store.review_of(&incident, &action_items).await?;
     let page = IncidentPage {
         review,
         recurrence,
@@ -323,11 +320,6 @@ pub struct ActionForm {
     due: String,
     #[serde(default)]
     ticket_url: String,
-}
-
-fn optional(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// Runs one action; a refusal shows the page again with the reason and changes nothing.

@@ -63,10 +63,7 @@ async fn render(
             .map(|p| markdown::render(&p.document))
             .unwrap_or_default()
     });
-    let filter = ActionFilter {
-        incident: Some(incident.key.clone()),
-        ..ActionFilter::default()
-    };
+    let filter = ActionFilter::of_incident(incident.key.clone());
     let action_items = state.store.action_items(filter, state.now()).await?;
     let page = PostmortemPage {
         action_items,

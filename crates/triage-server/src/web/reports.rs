@@ -15,6 +15,7 @@ use triage_store::Report;
 
 use super::error::{PageError, refused_status};
 use super::session::{Nav, SignedIn};
+use super::view::optional;
 use crate::AppState;
 use crate::api::reports::{ReportQuery, report_for};
 
@@ -77,11 +78,10 @@ pub struct ReportForm {
 }
 
 fn seconds(value: Option<i64>) -> String {
-    match value {
-        Some(0) => "0s".to_string(),
-        Some(s) => format_duration(SignedDuration::from_secs(s)),
-        None => "–".to_string(),
-    }
+    value.map_or_else(
+        || "–".to_string(),
+        |s| format_duration(SignedDuration::from_secs(s)),
+    )
 }
 
 fn duration(name: &'static str, what: &'static str, s: &Summary) -> DurationLine {
@@ -114,20 +114,15 @@ fn bars(counts: &[Count]) -> Vec<Bar> {
         .collect()
 }
 
-fn given(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
-}
-
 pub async fn page(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Query(form): Query<ReportForm>,
 ) -> Result<Response, PageError> {
     let query = ReportQuery {
-        since: given(&form.since),
-        until: given(&form.until),
-        service: given(&form.service),
+        since: optional(&form.since),
+        until: optional(&form.until),
+        service: optional(&form.service),
     };
     let (report, error, status) = match report_for(&state, query).await {
         Ok(report) => (Some(report), None, StatusCode::OK),
@@ -139,7 +134,7 @@ pub async fn page(
     let mut page = ReportsPage {
         nav: signed_in.nav(),
         error,
-        since: given(&form.since).unwrap_or_else(|| "30d".to_string()),
+        since: optional(&form.since).unwrap_or_else(|| "30d".to_string()),
         until: form.until.trim().to_string(),
         service: form.service.trim().to_string(),
         report: None,

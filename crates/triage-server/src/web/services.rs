@@ -20,7 +20,7 @@ use super::cookies::over_https;
 use super::error::{PageError, refused_status};
 use super::session::{Nav, SignedIn};
 use super::view::{
-    AlertLine, ChangeLine, Choice, Time, options, priority_options, severity_options,
+    AlertLine, ChangeLine, Choice, Time, optional, options, priority_options, severity_options,
 };
 use crate::AppState;
 
@@ -331,10 +331,6 @@ impl ServiceForm {
         .collect::<Vec<_>>()
         .join(",")
     }
-}
-
-fn optional(text: &str) -> Option<String> {
-    Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 /// Creates a service (admins).

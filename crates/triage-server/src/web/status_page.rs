@@ -21,7 +21,7 @@ use triage_store::{
 
 use super::error::{PageError, form_answer};
 use super::session::{Nav, SignedIn};
-use super::view::Time;
+use super::view::{Time, optional};
 use crate::AppState;
 
 /// An open public incident or maintenance as the page lists it.
@@ -169,11 +169,6 @@ pub struct StatusForm {
     logo_url: String,
     #[serde(default)]
     accent: String,
-}
-
-fn optional(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
 }
 
 fn names(text: &str) -> Vec<(String, Option<String>)> {

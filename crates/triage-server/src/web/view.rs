@@ -7,6 +7,12 @@ use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
 use triage_store::{Alert, Incident, ServiceChange};
 
+/// What a form's text field says, trimmed; none when it is left empty.
+pub fn optional(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
 /// An incident as a row of a list.
 pub struct Row {
     pub key: String,

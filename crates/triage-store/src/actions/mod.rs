@@ -86,6 +86,16 @@ pub struct ActionFilter {
     pub overdue: bool,
 }
 
+impl ActionFilter {
+    /// Every action item of the incident `key`.
+    pub fn of_incident(key: impl Into<String>) -> ActionFilter {
+        ActionFilter {
+            incident: Some(key.into()),
+            ..ActionFilter::default()
+        }
+    }
+}
+
 fn invalid(error: impl ToString) -> StoreError {
     StoreError::Invalid(error.to_string())
 }

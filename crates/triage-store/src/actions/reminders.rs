@@ -13,7 +13,7 @@ use triage_core::timeline::EventData;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::incidents::{load_priority, load_severity, push_event};
-use crate::paging::{Notification, Queued, incident_json, queue};
+use crate::paging::{Notification, Queued, incident_json, queue, run_each};
 use crate::postgres::is_postgres;
 use crate::sql::Statements;
 use crate::time::to_db;
@@ -28,14 +28,10 @@ impl Store {
         .bind(to_db(now))
         .fetch_all(&self.read)
         .await?;
-        let reminders = due
-            .into_iter()
-            .map(|id| self.write(move |connection| Box::pin(remind(connection, id, now))));
-        let mut claimed = Vec::new();
-        for done in futures_util::future::join_all(reminders).await {
-            claimed.extend(done?);
-        }
-        Ok(claimed)
+        run_each(self, due, now, |connection, id, now| {
+            Box::pin(remind(connection, id, now))
+        })
+        .await
     }
 }
 

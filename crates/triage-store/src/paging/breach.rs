@@ -14,6 +14,7 @@ use triage_core::timeline::EventData;
 
 use super::engine::{Queued, queue};
 use super::outbox::Notification;
+use super::run_each;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::incidents::push_event;
@@ -38,14 +39,10 @@ impl Store {
             .bind(to_db(now))
             .fetch_all(&self.read)
             .await?;
-        let breaches = due
-            .into_iter()
-            .map(|id| self.write(move |connection| Box::pin(breach(connection, id, now))));
-        let mut claimed = Vec::new();
-        for done in futures_util::future::join_all(breaches).await {
-            claimed.extend(done?);
-        }
-        Ok(claimed)
+        run_each(self, due, now, |connection, id, now| {
+            Box::pin(breach(connection, id, now))
+        })
+        .await
     }
 }
 

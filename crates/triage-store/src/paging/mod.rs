@@ -23,16 +23,48 @@ pub(crate) use outbox::{CLAIM, Entry, MAX_ATTEMPTS, backoff, enqueue};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 use triage_core::{Priority, Severity};
 
+use crate::db::Store;
 use crate::error::StoreResult;
 use crate::time::to_db;
 
 pub use contacts::{ContactMethod, NewContactMethod};
 pub use outbox::{Attempt, Notification};
+
+/// Runs `each` for every id in `due` (what a read found due), each as its own write and
+/// all at once — on SQLite they share commits, on PostgreSQL they take
+/// connections side by side — and collects the notifications they claimed. What the
+/// engine's recorders (breaches, overdue updates, action item reminders) share.
+pub(crate) async fn run_each<F>(
+    store: &Store,
+    due: Vec<i64>,
+    now: Timestamp,
+    each: F,
+) -> StoreResult<Vec<Notification>>
+where
+    F: for<'c> Fn(
+            &'c mut AnyConnection,
+            i64,
+            Timestamp,
+        ) -> BoxFuture<'c, StoreResult<Vec<Notification>>>
+        + Copy
+        + Send
+        + 'static,
+{
+    let writes = due
+        .into_iter()
+        .map(|id| store.write(move |connection| each(connection, id, now)));
+    let mut claimed = Vec::new();
+    for done in futures_util::future::join_all(writes).await {
+        claimed.extend(done?);
+    }
+    Ok(claimed)
+}
 
 /// Wakes the engine when there is new work (an escalation started, an outbox entry is
 /// due at once), so that a page goes out within milliseconds rather than at the next

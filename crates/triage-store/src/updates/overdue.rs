@@ -14,7 +14,7 @@ use triage_core::timeline::EventData;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::incidents::{load_priority, load_severity, push_event};
-use crate::paging::{Notification, Queued, incident_json, queue};
+use crate::paging::{Notification, Queued, incident_json, queue, run_each};
 use crate::postgres::is_postgres;
 use crate::sql::Statements;
 use crate::time::{from_db, to_db};
@@ -34,14 +34,10 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         let cadence = self.options.update_cadence;
-        let reminders = due
-            .into_iter()
-            .map(|id| self.write(move |connection| Box::pin(remind(connection, id, cadence, now))));
-        let mut claimed = Vec::new();
-        for done in futures_util::future::join_all(reminders).await {
-            claimed.extend(done?);
-        }
-        Ok(claimed)
+        run_each(self, due, now, move |connection, id, now| {
+            Box::pin(remind(connection, id, cadence, now))
+        })
+        .await
     }
 }
 

@@ -7,8 +7,8 @@ use triage_core::incident::DetectionSource;
 use triage_core::{Priority, Severity};
 use triage_store::{AvailableTransition, Event, Incident, Page};
 
-use super::segment;
 use super::updates::{self, MessageArgs};
+use super::{cell, segment};
 use crate::client::{CliError, CliResult};
 use crate::{Context, print_json, render};
 
@@ -134,12 +134,6 @@ pub fn review(context: &Context, args: KeyArgs) -> CliResult<()> {
         );
     }
     Ok(())
-}
-
-fn cell(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), str::to_string)
 }
 
 /// Acknowledges an incident: you have it, and its escalation stops.

@@ -17,6 +17,7 @@ pub mod updates;
 pub mod workflow;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
 
 /// Characters left as they are in a path segment.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -29,4 +30,13 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// `value` made safe as one segment of a URL path.
 pub fn segment(value: &str) -> String {
     utf8_percent_encode(value.trim(), SEGMENT).to_string()
+}
+
+/// A JSON value of an answer as text to print: a string as it is, null as nothing.
+pub fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }

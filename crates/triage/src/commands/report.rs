@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 use triage_core::duration::format_duration;
 
-use super::segment;
+use super::{cell, segment};
 use crate::client::CliResult;
 use crate::render::table;
 use crate::{Context, print_json};
@@ -39,21 +39,11 @@ const DURATIONS: [(&str, &str); 4] = [
     ("mttr", "MTTR (signal → resolved)"),
 ];
 
-/// A JSON value as a CSV or table cell: text as it is, null as empty.
-fn cell(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn seconds(value: &Value) -> String {
-    match value.as_i64() {
-        Some(0) => "0s".to_string(),
-        Some(s) => format_duration(jiff::SignedDuration::from_secs(s)),
-        None => "–".to_string(),
-    }
+    value.as_i64().map_or_else(
+        || "–".to_string(),
+        |s| format_duration(jiff::SignedDuration::from_secs(s)),
+    )
 }
 
 fn percent(ratio: &Value) -> String {
