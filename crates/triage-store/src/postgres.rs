@@ -108,6 +108,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "mitigated at",
         include_str!("../migrations/postgres/0018_mitigated.sql"),
     ),
+    (
+        19,
+        "report days",
+        include_str!("../migrations/postgres/0019_report_days.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

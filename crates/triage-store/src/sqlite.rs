@@ -104,6 +104,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "mitigated at",
         include_str!("../migrations/sqlite/0018_mitigated.sql"),
     ),
+    (
+        19,
+        "report days",
+        include_str!("../migrations/sqlite/0019_report_days.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -191,7 +191,7 @@ pub async fn page(
             })
             .collect();
         page.severities = bars(&f.by_severity);
-        page.services = bars(&report.by_service);
+        page.services = bars(&report.figures.by_service);
         page.rates = vec![
             ("Update cadence kept", ratio(&f.update_cadence)),
             ("Recurrences", ratio(&f.recurrence)),

@@ -161,6 +161,116 @@ fn the_report_gives_the_hand_computed_figures(backend: Backend) {
 
 on_both_backends!(the_report_gives_the_hand_computed_figures);
 
+/// How many day tallies the store keeps.
+fn kept(app: &TestApp) -> i64 {
+    app.scalar("SELECT COUNT(*) FROM report_days")
+}
+
+fn names(counts: &Value) -> Vec<(String, u64)> {
+    counts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["incidents"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn owned(pairs: &[(&str, u64)]) -> Vec<(String, u64)> {
+    pairs.iter().map(|(n, c)| (n.to_string(), *c)).collect()
+}
+
+fn a_kept_day_follows_every_change_to_its_incidents(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    // Sunday 22 November, 10:00.
+    post(
+        &app,
+        "/api/v1/incidents",
+        json!({"summary": "Checkout down", "priority": "P1", "severity": "SEV2",
+               "services": ["checkout"], "detected_at": "2026-11-22T09:58:00Z"}),
+    );
+    post(
+        &app,
+        "/api/v1/incidents",
+        json!({"summary": "Search slow", "priority": "P3", "services": ["search"]}),
+    );
+    // Monday 23 November, 10:00: both deadlines have passed unanswered.
+    app.advance(24 * 60);
+    let sunday = "?since=2026-11-22&until=2026-11-23";
+    let first = report(&app, sunday);
+    assert_eq!(first["incidents"], 2);
+    assert_eq!(first["response_sla"][0]["breached"], 1);
+    assert_eq!(first["response_sla"][1]["breached"], 1);
+    assert_eq!(kept(&app), 1, "Sunday is whole and settled: kept");
+    let again = report(&app, sunday);
+    assert_eq!(again, first, "the kept day gives the same report");
+    let checkout = report(&app, &format!("{sunday}&service=checkout"));
+    assert_eq!(checkout["incidents"], 1);
+    assert_eq!(kept(&app), 2, "one service's day is kept apart");
+
+    // Each change to what the report reads shows at once.
+    post(&app, "/api/v1/incidents/INC-1/acknowledge", json!({}));
+    assert_eq!(report(&app, sunday)["mtta"]["count"], 1);
+    let (status, body) = app.patch(
+        &app.admin,
+        "/api/v1/incidents/INC-1",
+        json!({"severity": "SEV1"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        names(&report(&app, sunday)["by_severity"]),
+        owned(&[("SEV1", 1), ("none", 1)])
+    );
+    post(
+        &app,
+        "/api/v1/incidents/INC-2/transitions",
+        json!({"name": "False Alarm"}),
+    );
+    assert_eq!(report(&app, sunday)["false_alarms"]["part"], 1);
+    let (status, body) = app.patch(
+        &app.admin,
+        "/api/v1/incidents/INC-2",
+        json!({"services": ["search", "checkout"]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let now = report(&app, sunday);
+    assert_eq!(
+        names(&now["by_service"]),
+        owned(&[("checkout", 2), ("search", 1)])
+    );
+    assert_eq!(
+        report(&app, &format!("{sunday}&service=checkout"))["incidents"],
+        2
+    );
+    assert_eq!(now["response_sla"][0]["met"], 0, "acknowledged a day late");
+
+    // A day with a deadline still ahead is not kept until it has passed.
+    post(
+        &app,
+        "/api/v1/incidents",
+        json!({"summary": "Docs typo", "priority": "P4", "services": ["docs"]}),
+    );
+    app.advance(15 * 60);
+    let monday = "?since=2026-11-23&until=2026-11-24";
+    assert_eq!(report(&app, monday)["response_sla"][0]["pending"], 1);
+    assert_eq!(kept(&app), 2);
+    app.advance(10 * 60);
+    let settled = report(&app, monday);
+    assert_eq!(settled["response_sla"][0]["pending"], 0);
+    assert_eq!(settled["response_sla"][0]["breached"], 1);
+    assert_eq!(kept(&app), 3);
+    // Both days together: Sunday from its kept tally, Monday from its.
+    let both = report(&app, "?since=2026-11-22&until=2026-11-24");
+    assert_eq!(both["incidents"], 3);
+    assert_eq!(both["false_alarms"]["part"], 1);
+}
+
+on_both_backends!(a_kept_day_follows_every_change_to_its_incidents);
+
 fn the_console_draws_the_report(backend: Backend) {
     let app = crate::web::app_with_password(backend);
     post(
