@@ -474,6 +474,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("at", Int),
             ("kind", Text),
             ("data", Text),
+            ("sentence", Text),
         ],
     ),
     (

@@ -113,6 +113,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "report days",
         include_str!("../migrations/postgres/0019_report_days.sql"),
     ),
+    (
+        20,
+        "event sentences",
+        include_str!("../migrations/postgres/0020_event_sentences.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -109,6 +109,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "report days",
         include_str!("../migrations/sqlite/0019_report_days.sql"),
     ),
+    (
+        20,
+        "event sentences",
+        include_str!("../migrations/sqlite/0020_event_sentences.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

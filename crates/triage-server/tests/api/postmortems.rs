@@ -289,3 +289,39 @@ fn a_false_alarm_closes_without_one(backend: Backend) {
 }
 
 on_both_backends!(a_false_alarm_closes_without_one);
+
+/// Events written before each kept its sentence are described from their data.
+fn events_without_a_kept_sentence_are_described_from_their_data(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    let incident = app.incident(json!({"summary": "Queue stuck"}));
+    let key = incident["key"].as_str().unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM events WHERE sentence IS NULL"),
+        0,
+        "every event is written with its sentence"
+    );
+    // The created event again, as a Triage without the column wrote it.
+    app.scalar(
+        "INSERT INTO events (incident_id, actor_id, at, kind, data) \
+         SELECT incident_id, actor_id, at, kind, data FROM events WHERE kind = 'created' \
+         RETURNING id",
+    );
+    let (status, body) = app.post(
+        &app.admin,
+        &format!("/api/v1/incidents/{key}/postmortem"),
+        json!({}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let texts: Vec<&str> = body["document"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts, ["Ada Admin created the incident (Open): Queue stuck"; 2],
+        "{body}"
+    );
+}
+
+on_both_backends!(events_without_a_kept_sentence_are_described_from_their_data);

@@ -30,13 +30,15 @@ pub(crate) fn push_event(
     let data = serde_json::to_string(event)
         .map_err(|e| StoreError::Invalid(format!("event not serializable: {e}")))?;
     statements.push(
-        "INSERT INTO events (incident_id, actor_id, at, kind, data) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO events (incident_id, actor_id, at, kind, data, sentence) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
         vec![
             incident_id.into(),
             actor_id.into(),
             to_db(at).into(),
             event.kind().into(),
             data.into(),
+            event.describe().into(),
         ],
     );
     Ok(())
@@ -49,7 +51,7 @@ pub(crate) fn push_system_events(
     at: Timestamp,
     events: &[(i64, EventData)],
 ) -> StoreResult<()> {
-    const COLUMNS: usize = 4;
+    const COLUMNS: usize = 5;
     for chunk in events.chunks(rows_per_statement(COLUMNS)) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|row| format!("({}, NULL)", placeholders(row * COLUMNS + 1, COLUMNS)))
@@ -63,11 +65,12 @@ pub(crate) fn push_system_events(
                 to_db(at).into(),
                 event.kind().into(),
                 data.into(),
+                event.describe().into(),
             ]);
         }
         statements.push(
             &format!(
-                "INSERT INTO events (incident_id, at, kind, data, actor_id) VALUES {}",
+                "INSERT INTO events (incident_id, at, kind, data, sentence, actor_id) VALUES {}",
                 rows.join(", ")
             ),
             values,
@@ -123,10 +126,9 @@ impl Store {
         rows.iter().map(event_from_row).collect()
     }
 
-    /// Incident `id`'s timeline as sentences, oldest first, read lean: a long incident's
-    /// ten thousand events come back as one JSON array the database builds (one row, not
-    /// ten thousand: the driver's cost is per row), and the few people in it are looked
-    /// up once.
+    /// Incident `id`'s timeline as sentences, oldest first, read lean for a long
+    /// incident's ten thousand events: each event's kept sentence rather than its JSON,
+    /// and the few people in it looked up once.
     pub(crate) async fn timeline_lines(&self, id: i64) -> StoreResult<Vec<Line>> {
         let mut connection = self.read.acquire().await?;
         let people: HashMap<i64, String> = sqlx::query_as(
@@ -138,27 +140,54 @@ impl Store {
         .await?
         .into_iter()
         .collect();
-        let packed = if is_postgres(&connection) {
-            "SELECT CAST(json_agg(json_build_array(at, kind, CAST(data AS json), actor_id) \
-             ORDER BY id) AS TEXT) FROM events WHERE incident_id = $1"
+        // The sentence kept with each event; the data only of events written without one.
+        // PostgreSQL streams rows faster than it builds JSON; SQLite's driver costs
+        // microseconds a row, so SQLite answers one JSON array.
+        type Said = (i64, String, Option<String>, Option<EventData>, Option<i64>);
+        let rows: Vec<Said> = if is_postgres(&connection) {
+            type Row = (i64, String, Option<String>, Option<String>, Option<i64>);
+            let rows: Vec<Row> = sqlx::query_as(
+                "SELECT at, kind, sentence, CASE WHEN sentence IS NULL THEN data END, \
+                     actor_id FROM events WHERE incident_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&mut *connection)
+            .await?;
+            rows.into_iter()
+                .map(|(at, kind, said, data, actor)| {
+                    let event = data
+                        .map(|data| serde_json::from_str(&data))
+                        .transpose()
+                        .map_err(unreadable)?;
+                    Ok((at, kind, said, event, actor))
+                })
+                .collect::<StoreResult<_>>()?
         } else {
-            "SELECT json_group_array(json_array(at, kind, json(data), actor_id) ORDER BY id) \
-             FROM events WHERE incident_id = $1"
-        };
-        let text: Option<String> = sqlx::query_scalar(packed)
+            let text: String = sqlx::query_scalar(
+                "SELECT json_group_array(json_array(at, kind, sentence, \
+                 CASE WHEN sentence IS NULL THEN json(data) END, actor_id) ORDER BY id) \
+                 FROM events WHERE incident_id = $1",
+            )
             .bind(id)
             .fetch_one(&mut *connection)
             .await?;
-        let rows: Vec<(i64, String, EventData, Option<i64>)> = match text {
-            Some(text) => serde_json::from_str(&text).map_err(unreadable)?,
-            None => Vec::new(),
+            serde_json::from_str(&text).map_err(unreadable)?
         };
         rows.into_iter()
-            .map(|(at, kind, event, actor)| {
+            .map(|(at, kind, said, event, actor)| {
                 let actor = actor.and_then(|a| people.get(&a).cloned());
+                let said = match (said, event) {
+                    (Some(said), _) => said,
+                    (None, Some(event)) => event.describe(),
+                    (None, None) => {
+                        return Err(StoreError::Invalid(format!(
+                            "stored event at {at} has neither its sentence nor its data"
+                        )));
+                    }
+                };
                 Ok(Line {
                     at: from_db(at)?,
-                    text: sentence(actor.as_deref(), &event),
+                    text: sentence(actor.as_deref(), &said),
                     actor,
                     kind,
                 })
@@ -171,9 +200,9 @@ fn unreadable(error: serde_json::Error) -> StoreError {
     StoreError::Invalid(format!("stored event is unreadable: {error}"))
 }
 
-/// The event as a sentence after its actor's name (Triage's own without one).
-fn sentence(actor: Option<&str>, event: &EventData) -> String {
-    format!("{} {}", actor.unwrap_or("Triage"), event.describe())
+/// What the event `said` (`EventData::describe`) after its actor's name (Triage's own without one).
+fn sentence(actor: Option<&str>, said: &str) -> String {
+    format!("{} {said}", actor.unwrap_or("Triage"))
 }
 
 fn event_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Event> {
@@ -188,7 +217,7 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Event> {
         id: row.try_get("id")?,
         at: from_db(row.try_get("at")?)?,
         kind: row.try_get("kind")?,
-        text: sentence(actor.as_ref().map(|a| a.name.as_str()), &parsed),
+        text: sentence(actor.as_ref().map(|a| a.name.as_str()), &parsed.describe()),
         data: value,
         actor,
     })
