@@ -21,6 +21,7 @@ pub mod metrics;
 mod paging;
 mod signing;
 mod statuspage;
+mod tallies;
 pub mod web;
 
 pub use jira::Deployment as JiraDeployment;
@@ -133,11 +134,13 @@ pub async fn serve(
         closing.send_replace(true);
     };
     let engine = tokio::spawn(paging::run(state.clone(), state.closing.subscribe()));
+    let tallies = tokio::spawn(tallies::run(state.clone(), state.closing.subscribe()));
     let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await;
-    // However serving ended, the engine stops with it.
+    // However serving ended, the engine and the tallies stop with it.
     stopped.send_replace(true);
     let _ = engine.await;
+    let _ = tallies.await;
     served
 }

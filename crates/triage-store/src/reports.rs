@@ -256,22 +256,54 @@ impl Store {
     /// The report over `window`, SLA deadlines and overdue items judged at `now`.
     pub async fn report(&self, window: ReportWindow, now: Timestamp) -> StoreResult<Report> {
         let service = window.service.as_ref().map(|s| s.trim().to_lowercase());
-        let key = service.clone().unwrap_or_default();
-        let mut connection = self.read.acquire().await?;
-        let plan = self
-            .plan(
-                &mut connection,
-                to_db(window.since),
-                to_db(window.until),
-                &key,
-            )
+        let since = to_db(window.since);
+        let tally = self
+            .tally_window(since, to_db(window.until), service.as_deref(), now)
             .await?;
+        let mut connection = self.read.acquire().await?;
+        let action_items = action_counts(&mut connection, service.as_deref(), now).await?;
+        Ok(Report {
+            since: window.since,
+            until: window.until,
+            service: window.service,
+            figures: tally.figures(window.since, window.until),
+            action_items,
+        })
+    }
+
+    /// Keeps the tally of every whole day from the oldest incident's to `now` that has
+    /// none (or an outdated one), so that the first report after an import or an upgrade
+    /// does not read every incident itself. The server runs it in the background.
+    pub async fn keep_report_days(&self, now: Timestamp) -> StoreResult<()> {
+        let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(created_at) FROM incidents")
+            .fetch_one(&self.read)
+            .await?;
+        if let Some(oldest) = oldest {
+            let since = oldest.div_euclid(DAY) * DAY;
+            self.tally_window(since, to_db(now), None, now).await?;
+        }
+        Ok(())
+    }
+
+    /// The tally of the incidents created in `[since, until]` (on `service` if given):
+    /// kept days merged, the rest read, and the whole days among them kept.
+    async fn tally_window(
+        &self,
+        since: i64,
+        until: i64,
+        service: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Tally> {
+        let key = service.unwrap_or_default().to_string();
+        let mut connection = self.read.acquire().await?;
+        let plan = self.plan(&mut connection, since, until, &key).await?;
         let reading = Reading {
             ranges: plan.ranges,
-            service: service.as_deref(),
+            service,
             now,
         };
         let mut days = reading.tallies(&mut connection).await?;
+        drop(connection);
         let mut tally = plan.kept;
         let mut keep = Vec::new();
         // Whole days without incidents are kept too: the next report need not look.
@@ -285,18 +317,10 @@ impl Store {
         for day_tally in days.into_values() {
             tally.merge(day_tally);
         }
-        let action_items = action_counts(&mut connection, service.as_deref(), now).await?;
-        drop(connection);
         if !keep.is_empty() {
             self.keep_days(key, keep).await?;
         }
-        Ok(Report {
-            since: window.since,
-            until: window.until,
-            service: window.service,
-            figures: tally.figures(window.since, window.until),
-            action_items,
-        })
+        Ok(tally)
     }
 
     /// How to read `[since, until]` for `service` ('' for all): the whole days kept at

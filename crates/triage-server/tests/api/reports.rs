@@ -1,12 +1,13 @@
 //! The response report over the API, on both backends: incidents worked through the
 //! real API on the test clock, the figures checked against answers computed by hand
 //! (means, nearest-rank percentiles, SLA compliance, rates, counts); the service filter;
-//! a window that cannot be read is refused with what is allowed.
+//! a window that cannot be read is refused with what is allowed; kept day tallies follow
+//! every change to their incidents, and the server keeps past days unasked.
 
 use serde_json::{Value, json};
 use triage_testdb::{Backend, on_both_backends};
 
-use crate::harness::{TestApp, assert_error};
+use crate::harness::{TestApp, assert_error, until};
 
 fn post(app: &TestApp, path: &str, body: Value) -> Value {
     let (status, answer) = app.post(&app.admin, path, body);
@@ -270,6 +271,26 @@ fn a_kept_day_follows_every_change_to_its_incidents(backend: Backend) {
 }
 
 on_both_backends!(a_kept_day_follows_every_change_to_its_incidents);
+
+fn the_server_keeps_past_days_without_being_asked(backend: Backend) {
+    let app = TestApp::spawn(backend);
+    post(
+        &app,
+        "/api/v1/incidents",
+        json!({"summary": "Checkout down", "priority": "P1", "services": ["checkout"]}),
+    );
+    assert_eq!(kept(&app), 0);
+    // Three days on: the days since the first incident, 22 to 24 November, are kept
+    // (empty ones too) before anyone asks for a report.
+    app.advance(3 * 24 * 60);
+    until(|| kept(&app) == 3);
+    let report = report(&app, "?since=2026-11-22&until=2026-11-25");
+    assert_eq!(report["incidents"], 1);
+    assert_eq!(report["response_sla"][0]["breached"], 1);
+    assert_eq!(kept(&app), 3);
+}
+
+on_both_backends!(the_server_keeps_past_days_without_being_asked);
 
 fn the_console_draws_the_report(backend: Backend) {
     let app = crate::web::app_with_password(backend);
