@@ -142,6 +142,14 @@ fn main() {
         alerts::run(&triage, backend, &settings);
         return;
     }
+    if args.report {
+        println!("# triage-bench --report ({backend:?})\n");
+        let server = Server::start_seeded(&triage, backend, |url| {
+            report::seed_history(url, backend, args.history);
+        });
+        report::run(&triage, &server);
+        return;
+    }
     let server = Server::start(&triage, backend);
     if args.console {
         println!("# triage-bench --console ({backend:?})");
@@ -169,11 +177,6 @@ fn main() {
             events: args.events,
         };
         postmortem::run(&server, &settings);
-        return;
-    }
-    if args.report {
-        println!("# triage-bench --report ({backend:?})\n");
-        report::run(&triage, &server, backend, args.history);
         return;
     }
     if args.status_page {

@@ -1,7 +1,7 @@
 //! The response report over a large history: `--history` incidents (1,000,000 by
 //! default) spread evenly over the last 1,000 days, each with its timeline (created,
 //! restored, closed), services, priorities, acknowledgements, false alarms and
-//! recurrences, written straight into the server's database in bulk; then
+//! recurrences, written straight into the server's database in bulk before it starts; then
 //! `GET /api/v1/reports` (what `triage report` asks) timed one request at a time for
 //! windows of 30 days (the default), a year and the whole history, and for one service,
 //! beside the real `triage report` binary end to end. The first request over each window
@@ -166,22 +166,27 @@ fn max_ms(samples: &[Duration]) -> f64 {
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
-pub fn run(triage: &str, server: &Server, backend: Backend, total: usize) {
-    // The history ends at the running server's wall clock.
+/// Writes `total` incidents ending now into the database at `url`, before the server
+/// starts: its reports are then timed in its first minute, before its background keeper
+/// of day tallies first runs (`triage-server/src/tallies.rs`).
+pub fn seed_history(url: &str, backend: Backend, total: usize) {
+    // The history ends at the wall clock the server will run on.
     #[allow(clippy::disallowed_methods)]
     let now = Timestamp::now();
     let seeding = Instant::now();
-    let url = server.db_url().to_string();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a runtime")
-        .block_on(seed(&url, backend, total, now));
+        .block_on(seed(url, backend, total, now));
     println!(
         "{total} incidents over {DAYS} days with 3 timeline events each, on {SERVICES} services, \
          seeded in {:.0} s\n",
         seeding.elapsed().as_secs_f64()
     );
+}
+
+pub fn run(triage: &str, server: &Server) {
     let client = Client::new(&server.url, &server.token);
     // The first request over a window tallies the days no report has kept yet and keeps
     // them; the ones after read the kept days (and the day still in progress).

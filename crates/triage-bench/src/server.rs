@@ -26,6 +26,12 @@ pub struct Memory {
 
 impl Server {
     pub fn start(triage: &str, backend: Backend) -> Server {
+        Self::start_seeded(triage, backend, |_| {})
+    }
+
+    /// [`Server::start`], with `seed` writing to the database (its sqlx URL) after the
+    /// schema is made and before the server starts.
+    pub fn start_seeded(triage: &str, backend: Backend, seed: impl FnOnce(&str)) -> Server {
         let db = TestDb::new(backend);
         let mut bootstrap = Command::new(triage)
             .args(["admin", "bootstrap", "--db", &db.db])
@@ -48,6 +54,7 @@ impl Server {
             .expect("a token")
             .trim()
             .to_string();
+        seed(&db.url);
         let mut child = Command::new(triage)
             .args(["serve", "--listen", "127.0.0.1:0", "--db", &db.db])
             .env("RUST_LOG", "warn")
@@ -75,11 +82,6 @@ impl Server {
     /// The database the server runs on (a SQLite path or a PostgreSQL URL).
     pub fn db(&self) -> &str {
         &self.db.db
-    }
-
-    /// A URL to reach the database directly (sqlx `Any`), to seed it in bulk.
-    pub fn db_url(&self) -> &str {
-        &self.db.url
     }
 
     /// Resident and peak resident memory of the server process (Linux).
