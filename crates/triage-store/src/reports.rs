@@ -395,6 +395,16 @@ impl Store {
                         .execute("LOCK TABLE incidents, incident_services IN SHARE MODE")
                         .await?;
                 }
+                // A tally kept under a mark since removed could match the new mark's
+                // first version: it goes.
+                sqlx::query(
+                    "DELETE FROM report_days WHERE day >= $1 AND day <= $2 AND NOT EXISTS \
+                     (SELECT 1 FROM report_marks m WHERE m.day = report_days.day)",
+                )
+                .bind(low)
+                .bind(high)
+                .execute(&mut *connection)
+                .await?;
                 sqlx::query(
                     "WITH RECURSIVE d (day) AS (SELECT CAST($1 AS BIGINT) \
                      UNION ALL SELECT day + 1 FROM d WHERE day < $2) \

@@ -268,6 +268,23 @@ fn a_kept_day_follows_every_change_to_its_incidents(backend: Backend) {
     let both = report(&app, "?since=2026-11-22&until=2026-11-24");
     assert_eq!(both["incidents"], 3);
     assert_eq!(both["false_alarms"]["part"], 1);
+
+    // The marks emptied by hand: a change made meanwhile still shows (Monday's tally was
+    // kept at its mark's first version, which a new mark starts at again).
+    app.scalar("DELETE FROM report_marks RETURNING day");
+    let (status, body) = app.patch(
+        &app.admin,
+        "/api/v1/incidents/INC-3",
+        json!({"severity": "SEV4"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    for _ in 0..2 {
+        assert_eq!(
+            names(&report(&app, monday)["by_severity"]),
+            owned(&[("SEV4", 1)]),
+            "read again, then from the tally kept"
+        );
+    }
 }
 
 on_both_backends!(a_kept_day_follows_every_change_to_its_incidents);
