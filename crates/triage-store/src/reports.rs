@@ -296,7 +296,7 @@ impl Store {
     ) -> StoreResult<Tally> {
         let key = service.unwrap_or_default().to_string();
         let mut connection = self.read.acquire().await?;
-        let plan = self.plan(&mut connection, since, until, &key).await?;
+        let plan = self.plan(&mut connection, since, until, &key, now).await?;
         let reading = Reading {
             ranges: plan.ranges,
             service,
@@ -332,8 +332,11 @@ impl Store {
         since: i64,
         until: i64,
         service: &str,
+        now: Timestamp,
     ) -> StoreResult<Plan> {
-        let Some((first, last)) = whole_days(since, until) else {
+        // Only days already over are kept: one still to come is read.
+        let over = to_db(now).div_euclid(DAY) * DAY - 1;
+        let Some((first, last)) = whole_days(since, until.min(over)) else {
             return Ok(Plan {
                 ranges: vec![(since, until)],
                 ..Plan::default()

@@ -301,9 +301,13 @@ fn the_server_keeps_past_days_without_being_asked(backend: Backend) {
     // (empty ones too) before anyone asks for a report.
     app.advance(3 * 24 * 60);
     until(|| kept(&app) == 3);
-    let report = report(&app, "?since=2026-11-22&until=2026-11-25");
-    assert_eq!(report["incidents"], 1);
-    assert_eq!(report["response_sla"][0]["breached"], 1);
+    let past = report(&app, "?since=2026-11-22&until=2026-11-25");
+    assert_eq!(past["incidents"], 1);
+    assert_eq!(past["response_sla"][0]["breached"], 1);
+    assert_eq!(kept(&app), 3);
+    // Today and the days still to come are read, never kept.
+    let ahead = report(&app, "?since=2026-11-22&until=2026-12-31");
+    assert_eq!(ahead["incidents"], 1);
     assert_eq!(kept(&app), 3);
 }
 
