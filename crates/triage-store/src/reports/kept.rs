@@ -77,7 +77,6 @@ impl Store {
     /// kept, to read — marked first, so that a change from then on is seen.
     pub(super) async fn plan(
         &self,
-        connection: &mut AnyConnection,
         since: i64,
         until: i64,
         service: &str,
@@ -95,7 +94,8 @@ impl Store {
         if since < first * DAY {
             plan.ranges.push((since, first * DAY - 1));
         }
-        let mut kept = kept_days(connection, (first, last), service).await?;
+        // No connection is held while the days are marked: marking takes one of its own.
+        let mut kept = kept_days(&mut *self.read.acquire().await?, (first, last), service).await?;
         let mut missing = BTreeSet::new();
         for day in first..=last {
             match kept.remove(&day) {
@@ -118,7 +118,8 @@ impl Store {
         if let (true, Some(&low), Some(&high)) = (unmarked, missing.first(), missing.last()) {
             self.mark_days(low, high).await?;
             // Read before the incidents: a change after this moves the version on.
-            for (day, (version, _)) in kept_days(connection, (low, high), service).await? {
+            let mut connection = self.read.acquire().await?;
+            for (day, (version, _)) in kept_days(&mut connection, (low, high), service).await? {
                 if missing.contains(&day) {
                     plan.versions.insert(day, version);
                 }

@@ -98,8 +98,8 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Tally> {
         let key = service.unwrap_or_default().to_string();
+        let plan = self.plan(since, until, &key, now).await?;
         let mut connection = self.read.acquire().await?;
-        let plan = self.plan(&mut connection, since, until, &key, now).await?;
         let reading = Reading {
             ranges: plan.ranges,
             service,
