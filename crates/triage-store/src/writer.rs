@@ -15,8 +15,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{StoreError, StoreResult};
 
-/// The most writes one commit carries; bounds the latency a batch adds.
-const MAX_BATCH: usize = 256;
+/// The most writes one commit carries; bounds the latency a batch adds. 64 rather than
+/// 256: a page under a flood of repeat alerts waited behind a long batch (p99 24.5 →
+/// 18.9 ms), and the flood itself went faster (docs/benchmarks.md, tenth session).
+const MAX_BATCH: usize = 64;
 
 /// Writes between refreshes of the query planner's statistics (`PRAGMA optimize`), so
 /// plans follow the data as it grows.
