@@ -5,10 +5,8 @@
 //! incident that no report has kept (`Store::keep_report_days`); a report does the same
 //! for its own window.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use jiff::SignedDuration;
+use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
 use crate::AppState;
@@ -38,16 +36,8 @@ pub async fn run(state: AppState, mut closing: watch::Receiver<bool>) {
             }
             due = now + EVERY;
         }
-        let wait = due
-            .duration_since(now)
-            .clamp(SignedDuration::ZERO, LONGEST_SLEEP);
-        let wait = Duration::try_from(wait).unwrap_or(Duration::ZERO);
-        tokio::select! {
-            _ = jumped.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-            _ = closing.changed() => return,
-        }
-        if *closing.borrow() {
+        let woken = jumped.notified();
+        if !crate::clock::wait_until(now, Some(due), LONGEST_SLEEP, woken, &mut closing).await {
             return;
         }
     }

@@ -15,8 +15,6 @@ pub(crate) use outbound::Email;
 
 pub use outbound::{Mail, Outbound};
 
-use std::time::Duration;
-
 use jiff::SignedDuration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -43,17 +41,8 @@ pub async fn run(state: AppState, mut closing: watch::Receiver<bool>) {
                 None
             }
         };
-        let wait = next
-            .map(|at| at.duration_since(state.now()))
-            .unwrap_or(LONGEST_SLEEP)
-            .clamp(SignedDuration::ZERO, LONGEST_SLEEP);
-        let wait = Duration::try_from(wait).unwrap_or(Duration::ZERO);
-        tokio::select! {
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-            _ = closing.changed() => return,
-        }
-        if *closing.borrow() {
+        let woken = wake.notified();
+        if !crate::clock::wait_until(state.now(), next, LONGEST_SLEEP, woken, &mut closing).await {
             return;
         }
     }
