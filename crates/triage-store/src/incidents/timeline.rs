@@ -181,7 +181,7 @@ impl Store {
                     (None, Some(event)) => event.describe(),
                     (None, None) => {
                         return Err(StoreError::Invalid(format!(
-                            "stored event at {at} has neither its sentence nor its data"
+                            "a stored timeline event (at {at}) has neither its sentence nor its data; the database may be damaged"
                         )));
                     }
                 };

@@ -23,7 +23,7 @@ fn whole_days(since: i64, until: i64) -> Option<(i64, i64)> {
 /// A tally as `report_days` keeps it.
 pub(super) fn stored(tally: &Tally) -> StoreResult<String> {
     serde_json::to_string(tally)
-        .map_err(|e| StoreError::Invalid(format!("a report tally did not serialize: {e}")))
+        .map_err(|e| StoreError::Invalid(format!("the report could not store a day's tally ({e})")))
 }
 
 /// Runs of consecutive days, as `(first, last)`.

@@ -144,7 +144,7 @@ impl Reading<'_> {
             let mut rows = Vec::new();
             for (text,) in packs {
                 let day: Vec<Row> = serde_json::from_str(&text).map_err(|e| {
-                    StoreError::Invalid(format!("the report's incidents did not read: {e}"))
+                    StoreError::Invalid(format!("the stored incidents of this window are unreadable ({e}); the database may be damaged"))
                 })?;
                 rows.extend(day);
             }
