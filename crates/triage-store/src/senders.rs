@@ -6,12 +6,17 @@
 //! checks inside its transaction that its integration is still live (and refuses
 //! otherwise), so a key revoked on another server stops working at once all the same.
 //! Revoking a key on this server forgets it here; so does a delivery refused that way.
+//!
+//! It also remembers each integration's alert policy as its last delivery read it: a
+//! guess at which groups the next delivery names, so that their incidents are read in
+//! the same query as its alerts. Only a guess: each delivery reads the policy in force
+//! and looks up any group the guess missed.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use sqlx::Row;
-use triage_core::alert::IntegrationKind;
+use triage_core::alert::{AlertPolicy, IntegrationKind};
 
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
@@ -32,6 +37,8 @@ pub struct Sender {
 #[derive(Default)]
 pub(crate) struct Senders {
     known: Mutex<HashMap<String, Sender>>,
+    /// By integration id: the policy its last delivery read.
+    policies: Mutex<HashMap<i64, AlertPolicy>>,
 }
 
 impl Senders {
@@ -50,12 +57,34 @@ impl Senders {
     /// Forgets every key of the integration `id` (it was revoked).
     pub(crate) fn forget(&self, id: i64) {
         self.lock().retain(|_, sender| sender.integration_id != id);
+        lock(&self.policies).remove(&id);
+    }
+
+    /// The policy the integration's last delivery read, if this process has seen one.
+    pub(crate) fn policy(&self, integration_id: i64) -> Option<AlertPolicy> {
+        lock(&self.policies).get(&integration_id).cloned()
+    }
+
+    /// Remembers the policy a delivery read.
+    pub(crate) fn saw_policy(&self, integration_id: i64, policy: &AlertPolicy) {
+        let mut policies = lock(&self.policies);
+        if policies.get(&integration_id) == Some(policy) {
+            return;
+        }
+        if policies.len() >= MAX_REMEMBERED {
+            policies.clear();
+        }
+        policies.insert(integration_id, policy.clone());
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Sender>> {
-        // A panic while holding the lock leaves a map that is still a valid memory.
-        self.known.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.known)
     }
+}
+
+fn lock<T>(memory: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves a map that is still a valid memory.
+    memory.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Store {

@@ -79,7 +79,7 @@ pub(crate) fn bind_all_as<'q, T>(
 }
 
 /// The statements of one write, each written with its own `$1…$n`. On SQLite they are
-/// renumbered into one multi-statement query, one round trip; PostgreSQL takes one
+/// sent as multi-statement queries, one round trip for many; PostgreSQL takes one
 /// statement per prepared query, so there they run one by one.
 #[derive(Debug, Default)]
 pub(crate) struct Statements {
@@ -109,21 +109,21 @@ impl Statements {
         Ok(())
     }
 
-    /// Multi-statement queries, their placeholders numbered through, each carrying about
-    /// [`MAX_PARAMETERS`] values at most: the driver binds every statement of a query
-    /// against the highest placeholder number in it, so one huge query would bind in n².
+    /// Multi-statement queries in SQLite's positional form ([`positional`]), each
+    /// carrying about [`JOINED_PARAMETERS`] values at most.
     fn joined(self) -> Vec<(String, Vec<Value>)> {
         let mut queries = Vec::new();
         let mut sql = String::new();
         let mut all: Vec<Value> = Vec::new();
         for (statement, values) in self.statements {
-            if !sql.is_empty() && all.len() + values.len() > MAX_PARAMETERS {
+            if !sql.is_empty() && all.len() + values.len() > JOINED_PARAMETERS {
                 queries.push((std::mem::take(&mut sql), std::mem::take(&mut all)));
             }
             if !sql.is_empty() {
                 sql.push_str(";\n");
             }
-            sql.push_str(&renumber(&statement, all.len()));
+            let (statement, values) = positional(&statement, values);
+            sql.push_str(&statement);
             all.extend(values);
         }
         if !sql.is_empty() {
@@ -133,35 +133,61 @@ impl Statements {
     }
 }
 
-/// `$1` becomes `$(1 + offset)`, and so on; nothing else changes.
-fn renumber(sql: &str, offset: usize) -> String {
-    if offset == 0 {
-        return sql.to_string();
+/// The most values one multi-statement query carries on SQLite: a bound on the size of
+/// one round trip, nothing more.
+const JOINED_PARAMETERS: usize = 4_000;
+
+/// A statement written with `$1…$n` in SQLite's positional form: each placeholder
+/// becomes `?` and the values are laid out in the order the placeholders appear (a
+/// value used twice is bound twice). sqlx binds a numbered SQLite parameter by asking
+/// SQLite its name, which SQLite finds by a linear search, so binding n numbered
+/// parameters costs n² steps; `?` parameters are bound in order, in n. A placeholder
+/// with no value is NULL, as sqlx binds it.
+pub(crate) fn positional(sql: &str, values: Vec<Value>) -> (String, Vec<Value>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut order: Vec<usize> = Vec::with_capacity(values.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[..digits].parse::<usize>() {
+            Ok(n) if n > 0 => {
+                out.push('?');
+                order.push(n - 1);
+            }
+            _ => out.push_str(&rest[at..at + 1 + digits]),
+        }
+        rest = &after[digits..];
     }
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c != '$' {
-            continue;
-        }
-        let mut digits = String::new();
-        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-            digits.push(*d);
-            chars.next();
-        }
-        match digits.parse::<usize>() {
-            Ok(n) => out.push_str(&(n + offset).to_string()),
-            Err(_) => out.push_str(&digits),
-        }
+    out.push_str(rest);
+    if order.iter().copied().eq(0..values.len()) {
+        return (out, values);
     }
-    out
+    let laid_out = order
+        .iter()
+        .map(|&i| values.get(i).cloned().unwrap_or(Value::Int(None)))
+        .collect();
+    (out, laid_out)
 }
 
-/// The most parameters one statement should carry. sqlx binds SQLite parameters by
-/// asking SQLite each one's name, and SQLite finds a numbered name by a linear search:
-/// binding n parameters costs n² steps (measured: a 7,200-parameter insert spent most of
-/// its time there). Statements with lists of values split them into rows of this many.
+/// `sql` (written with `$1…$n`) with `values` bound, in the connection's dialect.
+pub(crate) fn query_with(
+    postgres: bool,
+    sql: String,
+    values: Vec<Value>,
+) -> Query<'static, Any, AnyArguments> {
+    let (sql, values) = if postgres {
+        (sql, values)
+    } else {
+        positional(&sql, values)
+    };
+    bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+}
+
+/// The most parameters one statement should carry: statements with lists of values
+/// split them into rows of this many (well under SQLite's limit of 32,766 and
+/// PostgreSQL's of 65,535).
 pub(crate) const MAX_PARAMETERS: usize = 240;
 
 /// How many rows of `columns` values one statement takes (at least one).
@@ -182,7 +208,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statements_are_renumbered_when_joined() {
+    fn statements_are_joined_in_positional_form() {
         let mut statements = Statements::default();
         statements.push(
             "UPDATE t SET a = $1 WHERE id = $2",
@@ -197,15 +223,18 @@ mod tests {
         let (sql, values) = &joined[0];
         assert_eq!(
             sql,
-            "UPDATE t SET a = $1 WHERE id = $2;\nINSERT INTO e VALUES ($3, $4, $3)"
+            "UPDATE t SET a = ? WHERE id = ?;\nINSERT INTO e VALUES (?, ?, ?)"
         );
-        assert_eq!(values.len(), 4);
+        assert_eq!(
+            values,
+            &vec![1.into(), 2.into(), "x".into(), 3.into(), "x".into()]
+        );
     }
 
     #[test]
     fn large_writes_are_split_into_bounded_queries() {
         let mut statements = Statements::default();
-        for n in 0..100 {
+        for n in 0..2_000 {
             statements.push(
                 "INSERT INTO t VALUES ($1, $2, $3)",
                 vec![n.into(), n.into(), n.into()],
@@ -216,19 +245,39 @@ mod tests {
         assert!(
             joined
                 .iter()
-                .all(|(_, values)| values.len() <= MAX_PARAMETERS)
+                .all(|(_, values)| values.len() <= JOINED_PARAMETERS)
         );
-        // Each query numbers its placeholders from 1.
-        assert!(
-            joined[1]
-                .0
-                .starts_with("INSERT INTO t VALUES ($1, $2, $3);")
+        assert_eq!(
+            joined.iter().map(|(_, values)| values.len()).sum::<usize>(),
+            6_000
         );
+    }
+
+    #[test]
+    fn positional_form_lays_values_out_in_order_of_use() {
+        let (sql, values) = positional(
+            "SELECT $2 || '$' || $10, $1, $2, '$.path', $3",
+            vec!["a".into(), "b".into()],
+        );
+        assert_eq!(sql, "SELECT ? || '$' || ?, ?, ?, '$.path', ?");
+        // $10 and $3 have no value: NULL, as sqlx would bind them.
+        assert_eq!(
+            values,
+            vec![
+                "b".into(),
+                Value::Int(None),
+                "a".into(),
+                "b".into(),
+                Value::Int(None)
+            ]
+        );
+        // In order and each once: the values are kept as they are.
+        let (sql, values) = positional("VALUES ($1, $2)", vec![1.into(), 2.into()]);
+        assert_eq!((sql.as_str(), values.len()), ("VALUES (?, ?)", 2));
     }
 
     #[test]
     fn placeholders_count_from_start() {
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
-        assert_eq!(renumber("$10 + $9", 1), "$11 + $10");
     }
 }

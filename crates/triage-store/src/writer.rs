@@ -84,12 +84,14 @@ impl Writer {
         let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
         // The writer gets a thread of its own: every statement of a write is a round trip
         // to SQLite's worker thread, and on the shared runtime each wake-up would queue
-        // behind request handlers, stretching the one serialized section there is.
+        // behind request handlers, stretching the one serialized section there is. Its
+        // runtime has timers but no network driver (it does no network IO), so it waits
+        // on a plain thread park, woken sooner than through the driver's event loop.
         std::thread::Builder::new()
             .name("triage-writer".to_string())
             .spawn(move || {
                 tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
+                    .enable_time()
                     .build()
                     .expect("a runtime for the writer")
                     .block_on(run(connection, receiver, restart_log));

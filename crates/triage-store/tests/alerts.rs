@@ -357,7 +357,7 @@ async fn monitoring_policy_stops_where_the_workflow_refuses(backend: Backend) {
 }
 
 async fn acknowledgements_and_group_by_labels(backend: Backend) {
-    let (_db, store, _) = setup(backend, "leave").await;
+    let (db, store, _) = setup(backend, "leave").await;
     let pagerduty = store
         .create_integration("storage", IntegrationKind::PagerDuty, "", at(0))
         .await
@@ -430,11 +430,55 @@ async fn acknowledgements_and_group_by_labels(backend: Backend) {
         .await
         .unwrap();
     assert!(matches!(outcomes[0], Outcome::Opened { .. }));
+    let by_alertname = key_of(&outcomes[0]);
     assert_eq!(
         outcomes[1],
         Outcome::Attached {
-            incident: key_of(&outcomes[0])
+            incident: by_alertname.clone()
         }
+    );
+
+    // Each server guesses a delivery's groups from the policy it last read, so that
+    // their incidents come with its alerts; a wrong guess only costs a second read. A
+    // server that has not seen the integration guesses the sender's groups:
+    let other = Store::open(&db.db, StoreOptions::default()).await.unwrap();
+    assert_eq!(
+        other
+            .ingest_alerts(
+                pagerduty,
+                vec![fire("k4", "k4", AlertSeverity::Error, 4)],
+                at(4)
+            )
+            .await
+            .unwrap(),
+        [Outcome::Attached {
+            incident: by_alertname
+        }]
+    );
+    // and a server that read the policy before it changed guesses by the old one.
+    other
+        .update_service(
+            "storage",
+            ServiceChanges {
+                policy: PolicyChanges {
+                    group_by: Some(String::new()),
+                    ..PolicyChanges::default()
+                },
+                ..ServiceChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .ingest_alerts(
+                pagerduty,
+                vec![fire("k5", "k1", AlertSeverity::Error, 5)],
+                at(5)
+            )
+            .await
+            .unwrap(),
+        [Outcome::Attached { incident: key }]
     );
 }
 

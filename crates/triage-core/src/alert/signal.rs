@@ -33,7 +33,7 @@ pub enum SignalAction {
 }
 
 /// What a firing alert says about itself.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertBody {
     /// One line for people.
     pub summary: String,

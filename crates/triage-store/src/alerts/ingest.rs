@@ -65,19 +65,24 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Vec<Outcome>> {
         let store = self.clone();
+        let mut signals = signals;
         self.write(move |connection| {
             Box::pin(async move {
                 let mut delivery =
                     Delivery::load(&store, connection, integration_id, now, &signals).await?;
                 let mut outcomes = Vec::with_capacity(signals.len());
-                for signal in signals {
+                for signal in &mut signals {
                     outcomes.push(delivery.apply(connection, signal).await?);
                 }
                 delivery.finish(connection).await?;
-                Ok(outcomes)
+                Ok((outcomes, signals))
             })
         })
         .await
+        // The signals come back to be freed here, on the request's thread: most are
+        // repeats, and freeing their payloads in the writer would lengthen the one
+        // serialized section there is.
+        .map(|(outcomes, _spent)| outcomes)
         .inspect(|outcomes| {
             // A new incident may page at once.
             if outcomes.iter().any(|o| matches!(o, Outcome::Opened { .. })) {

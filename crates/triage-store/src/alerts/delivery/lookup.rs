@@ -1,17 +1,17 @@
 //! Reading, for a whole delivery at once, what its signals refer to: the alerts its
 //! dedup keys name and the incidents of its groups.
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
-use triage_core::workflow::Category;
+use sqlx::{AnyConnection, Row};
 
 use crate::error::{StoreError, StoreResult};
 use crate::postgres::is_postgres;
-use crate::sql::{placeholders, rows_per_statement};
+use crate::sql::{Value, query_with};
+
+use super::to_json;
 
 /// A stored occurrence of one of a delivery's dedup keys: firing, or resolved lately.
+/// Read from [`ALERT_COLUMNS`], by position: the fields' order is the columns'.
 #[derive(Deserialize)]
 pub(super) struct StoredAlert {
     pub id: i64,
@@ -50,12 +50,19 @@ pub(super) struct SilenceRow {
     pub matchers: String,
 }
 
+/// A group's incident, read by position: group key, incident id and key, status
+/// category.
+#[derive(Deserialize)]
+pub(super) struct GroupRow(pub String, pub i64, pub String, pub String);
+
 /// Everything a delivery starts from, read in one query.
 pub(super) struct Context {
     /// None when the integration is revoked or gone.
     pub target: Option<TargetRow>,
     pub silences: Vec<SilenceRow>,
     pub alerts: Vec<StoredAlert>,
+    /// The incidents of the groups asked for that have one.
+    pub groups: Vec<GroupRow>,
 }
 
 /// Rows as one JSON array of objects, or one row as an object, in each dialect: one
@@ -77,21 +84,48 @@ fn json_row(postgres: bool, fields: &str) -> String {
     }
 }
 
-const ALERT_FIELDS: &str = "'id', a.id, 'dedup_key', a.dedup_key, 'status', a.status, \
-     'starts_at', a.starts_at, 'incident_id', a.incident_id, 'incident_key', i.key, \
-     'summary', a.summary, 'last_seen_at', a.last_seen_at, 'silence_id', a.silence_id, \
-     'group_key', a.group_key, 'severity', a.severity, \
-     'labels', CASE WHEN a.silence_id IS NULL THEN NULL ELSE a.labels END";
+/// Rows as one JSON array of arrays, read back by position (serde reads a struct from
+/// an array of its fields in order). For the many rows of a lookup: SQLite builds an
+/// array of twelve values several times faster than an object naming them.
+fn json_tuples(postgres: bool, columns: &str) -> String {
+    if postgres {
+        format!("COALESCE(json_agg(json_build_array({columns})), '[]'::json)::text")
+    } else {
+        format!("json_group_array(json_array({columns}))")
+    }
+}
 
-/// The `keys` part of a lookup: alerts of the integration (`$1`) that fire or resolved
-/// after `$horizon`, with the keys from parameter `$first` on.
-fn alerts_query(postgres: bool, horizon: usize, first: usize, keys: usize) -> String {
+/// The strings of the JSON array in parameter `$n`, as a subquery for `IN`. Lists go to
+/// the database as one JSON parameter, so a lookup's text is the same whatever its
+/// length: prepared once and kept, where a list of placeholders made a new statement
+/// for every length.
+fn json_list(postgres: bool, n: usize) -> String {
+    if postgres {
+        format!("SELECT json_array_elements_text(${n}::json)")
+    } else {
+        format!("SELECT value FROM json_each(${n})")
+    }
+}
+
+/// A list of strings as the JSON parameter [`json_list`] reads.
+pub(super) fn list<S: AsRef<str>>(items: &[S]) -> StoreResult<String> {
+    let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    to_json(&items)
+}
+
+/// The columns of a [`StoredAlert`], in the order of its fields.
+const ALERT_COLUMNS: &str = "a.id, a.dedup_key, a.status, a.starts_at, a.incident_id, i.key, \
+     a.summary, a.last_seen_at, a.silence_id, a.group_key, a.severity, \
+     CASE WHEN a.silence_id IS NULL THEN NULL ELSE a.labels END";
+
+/// The incidents of the groups listed in parameter `$groups` on the service `$service`
+/// (an expression).
+fn groups_query(postgres: bool, service: &str, groups: usize) -> String {
     format!(
-        "SELECT {} FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
-         WHERE a.integration_id = $1 AND a.dedup_key IN ({}) \
-         AND (a.status = 'firing' OR a.ends_at >= ${horizon})",
-        json_rows(postgres, ALERT_FIELDS),
-        placeholders(first, keys)
+        "SELECT {} FROM alert_groups g JOIN incidents i ON i.id = g.incident_id \
+         WHERE g.service_id = {service} AND g.group_key IN ({})",
+        json_tuples(postgres, "g.group_key, i.id, i.key, i.status_category"),
+        json_list(postgres, groups)
     )
 }
 
@@ -100,18 +134,18 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<
         .map_err(|e| StoreError::Invalid(format!("stored {what} are unreadable: {e}")))
 }
 
-/// The integration, its service's silences in force at `now`, and the alerts of `keys`
-/// that fire or resolved after `horizon`.
+/// The integration, its service's silences in force at `now`, the alerts of `keys` (a
+/// [`list`]) that fire or resolved after `horizon`, and the incidents of `groups` (a
+/// [`list`]) on its service: one query, one round trip.
 pub(super) async fn context(
     connection: &mut AnyConnection,
     integration_id: i64,
     now: i64,
     horizon: i64,
-    keys: &[&str],
+    keys: String,
+    groups: String,
 ) -> StoreResult<Context> {
     let postgres = is_postgres(connection);
-    let per_query = rows_per_statement(1);
-    let (first, rest) = keys.split_at(keys.len().min(per_query));
     let target = json_row(
         postgres,
         "'kind', g.kind, 'integration_name', g.name, 'service_id', s.id, 'service', s.name, \
@@ -119,78 +153,53 @@ pub(super) async fn context(
          'on_resolved', s.on_resolved, 'flap_window', s.flap_window, 'group_by', s.group_by",
     );
     let silences = json_rows(postgres, "'id', x.id, 'matchers', x.matchers");
-    let alerts = if first.is_empty() {
-        "'[]'".to_string()
-    } else {
-        format!("({})", alerts_query(postgres, 3, 4, first.len()))
-    };
+    let service = "(SELECT service_id FROM integrations WHERE id = $1)";
     let sql = format!(
         "SELECT (SELECT {target} FROM integrations g JOIN services s ON s.id = g.service_id \
              WHERE g.id = $1 AND g.revoked_at IS NULL) AS target, \
          (SELECT {silences} FROM silences x WHERE x.ends_at > $2 AND x.starts_at <= $2 \
-             AND (x.service_id IS NULL OR x.service_id = \
-                 (SELECT service_id FROM integrations WHERE id = $1))) AS silences, \
-         {alerts} AS alerts"
+             AND (x.service_id IS NULL OR x.service_id = {service})) AS silences, \
+         (SELECT {alerts} FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
+             WHERE a.integration_id = $1 AND a.dedup_key IN ({keys_list}) \
+             AND (a.status = 'firing' OR a.ends_at >= $3)) AS alerts, \
+         ({groups_query}) AS group_incidents",
+        alerts = json_tuples(postgres, ALERT_COLUMNS),
+        keys_list = json_list(postgres, 4),
+        groups_query = groups_query(postgres, service, 5),
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql))
-        .bind(integration_id)
-        .bind(now)
-        .bind(horizon);
-    for key in first {
-        query = query.bind(*key);
-    }
-    let row = query.fetch_one(&mut *connection).await?;
+    let values: Vec<Value> = vec![
+        integration_id.into(),
+        now.into(),
+        horizon.into(),
+        keys.into(),
+        groups.into(),
+    ];
+    let row = query_with(postgres, sql, values)
+        .fetch_one(&mut *connection)
+        .await?;
     let target: Option<String> = row.try_get("target")?;
     let silences: String = row.try_get("silences")?;
     let alerts: String = row.try_get("alerts")?;
-    let mut context = Context {
+    let groups: String = row.try_get("group_incidents")?;
+    Ok(Context {
         target: target.map(|t| parse(&t, "services")).transpose()?,
         silences: parse(&silences, "silences")?,
         alerts: parse(&alerts, "alerts")?,
-    };
-    for chunk in rest.chunks(per_query) {
-        let sql = alerts_query(postgres, 2, 3, chunk.len());
-        let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
-            .bind(integration_id)
-            .bind(horizon);
-        for key in chunk {
-            query = query.bind(*key);
-        }
-        let text = query.fetch_one(&mut *connection).await?;
-        context
-            .alerts
-            .extend(parse::<Vec<StoredAlert>>(&text, "alerts")?);
-    }
-    Ok(context)
+        groups: parse(&groups, "alert groups")?,
+    })
 }
 
-/// The incidents of `groups` on a service, with their status category.
+/// The incidents of `groups` (a [`list`]) on a service.
 pub(super) async fn stored_groups(
     connection: &mut AnyConnection,
     service_id: i64,
-    groups: &[String],
-) -> StoreResult<HashMap<String, (i64, String, Category)>> {
-    let mut found = HashMap::with_capacity(groups.len());
-    for chunk in groups.chunks(rows_per_statement(1)) {
-        let sql = format!(
-            "SELECT g.group_key, i.id, i.key, i.status_category FROM alert_groups g \
-             JOIN incidents i ON i.id = g.incident_id \
-             WHERE g.service_id = $1 AND g.group_key IN ({})",
-            placeholders(2, chunk.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(service_id);
-        for group in chunk {
-            query = query.bind(group.as_str());
-        }
-        for row in query.fetch_all(&mut *connection).await? {
-            let category: String = row.try_get("status_category")?;
-            let category =
-                Category::parse(&category).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            found.insert(
-                row.try_get("group_key")?,
-                (row.try_get("id")?, row.try_get("key")?, category),
-            );
-        }
-    }
-    Ok(found)
+    groups: String,
+) -> StoreResult<Vec<GroupRow>> {
+    let postgres = is_postgres(connection);
+    let sql = groups_query(postgres, "$1", 2);
+    let text: String = query_with(postgres, sql, vec![service_id.into(), groups.into()])
+        .fetch_one(&mut *connection)
+        .await?
+        .try_get(0)?;
+    parse(&text, "alert groups")
 }

@@ -28,7 +28,7 @@ use crate::sql::Statements;
 use crate::time::{from_db, to_db};
 
 use super::Outcome;
-use lookup::{TargetRow, context, stored_groups};
+use lookup::{GroupRow, TargetRow, context, list, stored_groups};
 
 /// How long after an alert resolved a sender may still retry a notification sent
 /// before: within it, a firing alert with the resolved one's start time is that retry.
@@ -82,7 +82,16 @@ pub(super) async fn load_target(
     integration_id: i64,
     now: Timestamp,
 ) -> StoreResult<Target> {
-    let found = context(connection, integration_id, to_db(now), to_db(now), &[]).await?;
+    let none = list::<&str>(&[])?;
+    let found = context(
+        connection,
+        integration_id,
+        to_db(now),
+        to_db(now),
+        none.clone(),
+        none,
+    )
+    .await?;
     Target::new(integration_id, found.target)
 }
 
@@ -194,8 +203,30 @@ impl<'s> Delivery<'s> {
         let mut resolved_starts = HashSet::new();
         // Resolved occurrences matter only while a late retry is plausible.
         let horizon = to_db(now - SignedDuration::from_hours(RETRY_HORIZON_HOURS));
-        let found = context(connection, integration_id, to_db(now), horizon, &keys).await?;
+        // The groups the delivery's firing signals name by the policy its integration's
+        // last delivery read (by default, the sender's groups): their incidents are read
+        // with the alerts.
+        let guess = store.senders.policy(integration_id).unwrap_or_default();
+        let mut asked: Vec<String> = signals
+            .iter()
+            .filter_map(|signal| match &signal.action {
+                SignalAction::Fire(body) => Some(guess.group_key(&signal.group_key, &body.labels)),
+                _ => None,
+            })
+            .collect();
+        asked.sort_unstable();
+        asked.dedup();
+        let found = context(
+            connection,
+            integration_id,
+            to_db(now),
+            horizon,
+            list(&keys)?,
+            list(&asked)?,
+        )
+        .await?;
         let target = Target::new(integration_id, found.target)?;
+        store.senders.saw_policy(integration_id, &target.policy);
         let silences = found
             .silences
             .iter()
@@ -229,8 +260,9 @@ impl<'s> Delivery<'s> {
                 },
             );
         }
-        // The groups that may get a new alert (or an alert whose silence ended).
-        let mut groups: Vec<String> = signals
+        // The groups that may get a new alert (or an alert whose silence ended); those
+        // the guess missed are read now.
+        let mut missed: Vec<String> = signals
             .iter()
             .filter_map(
                 |signal| match (&signal.action, known.get(&signal.dedup_key)) {
@@ -243,10 +275,22 @@ impl<'s> Delivery<'s> {
                     _ => None,
                 },
             )
+            .filter(|group| asked.binary_search(group).is_err())
             .collect();
-        groups.sort_unstable();
-        groups.dedup();
-        let stored_groups = stored_groups(connection, target.service_id, &groups).await?;
+        missed.sort_unstable();
+        missed.dedup();
+        let mut rows = found.groups;
+        if !missed.is_empty() {
+            rows.extend(stored_groups(connection, target.service_id, list(&missed)?).await?);
+        }
+        let stored_groups = rows
+            .into_iter()
+            .map(|GroupRow(group, id, key, category)| {
+                let category =
+                    Category::parse(&category).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                Ok((group, (id, key, category)))
+            })
+            .collect::<StoreResult<HashMap<_, _>>>()?;
         Ok(Delivery {
             stored_groups,
             opened_groups: Vec::new(),
@@ -266,13 +310,15 @@ impl<'s> Delivery<'s> {
         })
     }
 
+    /// Decides one signal. What is kept of it is taken out (a new alert's body); the
+    /// rest stays with the caller.
     pub(super) async fn apply(
         &mut self,
         connection: &mut AnyConnection,
-        signal: Signal,
+        signal: &mut Signal,
     ) -> StoreResult<Outcome> {
-        match signal.action {
-            SignalAction::Fire(mut body) => {
+        match &mut signal.action {
+            SignalAction::Fire(body) => {
                 if let Some(outcome) = self.unsilence(connection, &signal.dedup_key).await? {
                     return Ok(outcome);
                 }
@@ -280,8 +326,8 @@ impl<'s> Delivery<'s> {
                     if let Some(id) = known.id {
                         if known.summary != body.summary {
                             known.summary = body.summary.clone();
-                            let json = BodyJson::of(&mut body)?;
-                            self.reworded.push((id, body.summary, json));
+                            let json = BodyJson::of(body)?;
+                            self.reworded.push((id, body.summary.clone(), json));
                         }
                         if self.now.duration_since(known.last_seen) >= SEEN_REFRESH {
                             known.last_seen = self.now;
@@ -292,10 +338,17 @@ impl<'s> Delivery<'s> {
                         incident: known.incident_key.clone(),
                     });
                 }
-                self.fire(connection, signal.dedup_key, &signal.group_key, body)
-                    .await
+                let body = std::mem::take(body);
+                self.fire(
+                    connection,
+                    signal.dedup_key.clone(),
+                    &signal.group_key,
+                    body,
+                )
+                .await
             }
             SignalAction::Resolve { ends_at } => {
+                let ends_at = *ends_at;
                 let Some(known) = self.known.remove(&signal.dedup_key) else {
                     return Ok(Outcome::Ignored);
                 };

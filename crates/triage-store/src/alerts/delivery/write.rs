@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 
-use sqlx::{AnyConnection, AssertSqlSafe};
+use sqlx::{AnyConnection, Row};
 use triage_core::alert::OnResolved;
 use triage_core::timeline::{EventData, SUMMARIES_LISTED};
 use triage_core::workflow::Goal;
 
 use crate::error::StoreResult;
 use crate::incidents::{move_automatically, push_system_events, push_touches};
-use crate::sql::{Statements, Value, placeholders, rows_per_statement};
+use crate::postgres::is_postgres;
+use crate::sql::{Statements, Value, placeholders, query_with, rows_per_statement};
 use crate::time::to_db;
 
 use super::Delivery;
@@ -135,18 +136,19 @@ impl Delivery<'_> {
             .filter(|(_, news)| !news.resolved.is_empty())
             .map(|(id, _)| *id)
             .collect();
+        let postgres = is_postgres(connection);
         for chunk in resolving.chunks(rows_per_statement(1)) {
             let sql = format!(
                 "SELECT incident_id, COUNT(*) FROM alerts WHERE status = 'firing' \
                  AND incident_id IN ({}) GROUP BY incident_id",
                 placeholders(1, chunk.len())
             );
-            let mut query = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for (id, left) in query.fetch_all(&mut *connection).await? {
-                firing_left.insert(id, left);
+            let values = chunk.iter().map(|id| Value::from(*id)).collect();
+            for row in query_with(postgres, sql, values)
+                .fetch_all(&mut *connection)
+                .await?
+            {
+                firing_left.insert(row.try_get(0)?, row.try_get(1)?);
             }
         }
         let mut events = Vec::new();
