@@ -28,7 +28,7 @@ use crate::sql::Statements;
 use crate::time::{from_db, to_db};
 
 use super::Outcome;
-use lookup::{GroupRow, TargetRow, context, list, stored_groups};
+use lookup::{GroupRow, TargetRow, context, stored_groups};
 
 /// How long after an alert resolved a sender may still retry a notification sent
 /// before: within it, a firing alert with the resolved one's start time is that retry.
@@ -82,16 +82,7 @@ pub(super) async fn load_target(
     integration_id: i64,
     now: Timestamp,
 ) -> StoreResult<Target> {
-    let none = list::<&str>(&[])?;
-    let found = context(
-        connection,
-        integration_id,
-        to_db(now),
-        to_db(now),
-        none.clone(),
-        none,
-    )
-    .await?;
+    let found = context(connection, integration_id, to_db(now), to_db(now), &[], &[]).await?;
     Target::new(integration_id, found.target)
 }
 
@@ -221,8 +212,8 @@ impl<'s> Delivery<'s> {
             integration_id,
             to_db(now),
             horizon,
-            list(&keys)?,
-            list(&asked)?,
+            &keys,
+            &asked,
         )
         .await?;
         let target = Target::new(integration_id, found.target)?;
@@ -281,7 +272,7 @@ impl<'s> Delivery<'s> {
         missed.dedup();
         let mut rows = found.groups;
         if !missed.is_empty() {
-            rows.extend(stored_groups(connection, target.service_id, list(&missed)?).await?);
+            rows.extend(stored_groups(connection, target.service_id, &missed).await?);
         }
         let stored_groups = rows
             .into_iter()
