@@ -136,6 +136,22 @@ mod tests {
     }
 
     #[test]
+    fn a_policy_is_remembered_until_its_integration_is_forgotten() {
+        let senders = Senders::default();
+        assert_eq!(senders.policy(1), None);
+        let policy = AlertPolicy {
+            group_by: vec!["cluster".to_string()],
+            ..AlertPolicy::default()
+        };
+        senders.saw_policy(1, &policy);
+        assert_eq!(senders.policy(1), Some(policy));
+        senders.saw_policy(1, &AlertPolicy::default());
+        assert_eq!(senders.policy(1), Some(AlertPolicy::default()));
+        senders.forget(1);
+        assert_eq!(senders.policy(1), None);
+    }
+
+    #[test]
     fn memory_is_bounded() {
         let senders = Senders::default();
         for id in 0..=MAX_REMEMBERED as i64 {

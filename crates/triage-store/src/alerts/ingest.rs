@@ -61,11 +61,10 @@ impl Store {
     pub async fn ingest_alerts(
         &self,
         integration_id: i64,
-        signals: Vec<Signal>,
+        mut signals: Vec<Signal>,
         now: Timestamp,
     ) -> StoreResult<Vec<Outcome>> {
         let store = self.clone();
-        let mut signals = signals;
         self.write(move |connection| {
             Box::pin(async move {
                 let mut delivery =
