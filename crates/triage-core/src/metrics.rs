@@ -195,6 +195,13 @@ fn week_of(at: Timestamp) -> Date {
     day.checked_sub(back.days()).unwrap_or(day)
 }
 
+/// Adds each count of `from` to the same key's in `into`.
+fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
+    for (key, n) in from {
+        *into.entry(key).or_default() += n;
+    }
+}
+
 /// Response-SLA outcomes of one priority: met, breached, pending.
 type SlaCounts = [u64; 3];
 
@@ -290,15 +297,9 @@ impl Tally {
         }
         self.kept += other.kept;
         self.missed += other.missed;
-        for (rank, n) in other.severities {
-            *self.severities.entry(rank).or_default() += n;
-        }
-        for (monday, n) in other.weeks {
-            *self.weeks.entry(monday).or_default() += n;
-        }
-        for (service, n) in other.services {
-            *self.services.entry(service).or_default() += n;
-        }
+        add_counts(&mut self.severities, other.severities);
+        add_counts(&mut self.weeks, other.weeks);
+        add_counts(&mut self.services, other.services);
         self.recurrences += other.recurrences;
         self.false_alarms += other.false_alarms;
     }

@@ -85,8 +85,8 @@ impl Writer {
         // The writer gets a thread of its own: every statement of a write is a round trip
         // to SQLite's worker thread, and on the shared runtime each wake-up would queue
         // behind request handlers, stretching the one serialized section there is. Its
-        // runtime has timers but no network driver (it does no network IO), so it waits
-        // on a plain thread park, woken sooner than through the driver's event loop.
+        // runtime has timers but no network driver (it does no network IO), so between
+        // round trips it waits on a plain thread park, not the driver's event loop.
         std::thread::Builder::new()
             .name("triage-writer".to_string())
             .spawn(move || {

@@ -181,7 +181,8 @@ impl Store {
                     (None, Some(event)) => event.describe(),
                     (None, None) => {
                         return Err(StoreError::Invalid(format!(
-                            "a stored timeline event (at {at}) has neither its sentence nor its data; the database may be damaged"
+                            "a stored timeline event of this incident (at {}) has neither its sentence nor its data; the database may be damaged",
+                            from_db(at).map_or_else(|_| at.to_string(), |t| t.to_string())
                         )));
                     }
                 };

@@ -11,6 +11,7 @@ use triage_core::metrics::Tally;
 use super::DAY;
 use crate::db::{Backend, Store};
 use crate::error::{StoreError, StoreResult};
+use crate::sql::Statements;
 use crate::time::to_db;
 
 /// The whole days of `[since, until]` (microseconds), first and last.
@@ -175,32 +176,31 @@ impl Store {
     }
 
     /// Keeps `days`' tallies of `service` ('' for all), each with the version of its mark
-    /// it was read at; an older one never replaces a newer.
+    /// it was read at; an older one never replaces a newer. Sent as one batch of
+    /// statements (on SQLite a round trip per few hundred days, not one per day: the
+    /// keeper's first run writes years of days inside the writer's serialized section).
     pub(super) async fn keep_days(
         &self,
         service: String,
         days: Vec<(i64, i64, String)>,
     ) -> StoreResult<()> {
-        self.write(move |connection| {
-            Box::pin(async move {
-                for (day, version, tally) in days {
-                    sqlx::query(
-                        "INSERT INTO report_days (day, service, version, tally) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (day, service) DO UPDATE \
-                         SET version = excluded.version, tally = excluded.tally \
-                         WHERE report_days.version < excluded.version",
-                    )
-                    .bind(day)
-                    .bind(&service)
-                    .bind(version)
-                    .bind(tally)
-                    .execute(&mut *connection)
-                    .await?;
-                }
-                Ok(())
-            })
-        })
-        .await
+        let mut statements = Statements::default();
+        for (day, version, tally) in days {
+            statements.push(
+                "INSERT INTO report_days (day, service, version, tally) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (day, service) DO UPDATE \
+                 SET version = excluded.version, tally = excluded.tally \
+                 WHERE report_days.version < excluded.version",
+                vec![
+                    day.into(),
+                    service.as_str().into(),
+                    version.into(),
+                    tally.into(),
+                ],
+            );
+        }
+        self.write(move |connection| Box::pin(statements.execute(connection)))
+            .await
     }
 }
 
