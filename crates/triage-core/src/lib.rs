@@ -17,6 +17,7 @@ pub mod jql;
 pub mod link;
 pub mod metrics;
 pub mod oncall;
+pub mod paging;
 pub mod postmortem;
 pub mod priority;
 pub mod recurrence;

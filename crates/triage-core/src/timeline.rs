@@ -103,6 +103,11 @@ pub enum EventData {
     EscalationEnded {
         reason: String,
     },
+    /// Notifications queued and not sent yet were dropped: the incident stopped paging.
+    NotificationsDropped {
+        count: u64,
+        reason: String,
+    },
     /// Someone moved the escalation on by hand: the next level pages now.
     EscalatedByHand,
     /// An acknowledgement was not followed by progress in time: paging starts over.
@@ -193,6 +198,7 @@ impl EventData {
             EventData::Paged { .. } => "paged",
             EventData::Notified { .. } => "notified",
             EventData::EscalationEnded { .. } => "escalation_ended",
+            EventData::NotificationsDropped { .. } => "notifications_dropped",
             EventData::ResponseBreached { .. } => "response_breached",
             EventData::AcknowledgementLapsed { .. } => "acknowledgement_lapsed",
             EventData::EscalatedByHand => "escalated",
@@ -328,6 +334,10 @@ impl EventData {
                 ),
             },
             EventData::EscalationEnded { reason } => format!("ended the escalation: {reason}"),
+            EventData::NotificationsDropped { count, reason } => format!(
+                "dropped {count} queued notification{}: {reason}",
+                if *count == 1 { "" } else { "s" }
+            ),
             EventData::EscalatedByHand => {
                 "escalated the incident: the next level pages now".to_string()
             }

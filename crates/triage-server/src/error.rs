@@ -135,6 +135,10 @@ impl From<StoreError> for ApiError {
                 code: "already_exists",
                 message,
             },
+            StoreError::Conflict(message) => ApiError::Conflict {
+                code: "state_conflict",
+                message,
+            },
             stale @ StoreError::StaleVersion { .. } => ApiError::Conflict {
                 code: "version_conflict",
                 message: stale.to_string(),

@@ -236,6 +236,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("updates_missed", Int),
             ("recurrence_of", Int),
             ("mitigated_at", Int),
+            ("current_ack_at", Int),
         ],
     ),
     (
@@ -254,6 +255,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("started_at", Int),
             ("round", Int),
             ("ack_deadline", Int),
+            ("notice_round", Int),
         ],
     ),
     (
@@ -268,7 +270,6 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("secret", Text),
             ("payload", Text),
             ("idempotency_key", Text),
-            ("needs_unacknowledged", Int),
             ("due_at", Int),
             ("claimed_until", Int),
             ("attempts", Int),
@@ -276,6 +277,8 @@ pub(crate) const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("dropped_at", Int),
             ("last_error", Text),
             ("created_at", Int),
+            ("purpose", Text),
+            ("round", Int),
         ],
     ),
     (

@@ -150,17 +150,20 @@ impl Store {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
-        match &self.writes {
-            Writes::Grouped(writer) => writer.write(work).await,
+        let value = match &self.writes {
+            Writes::Grouped(writer) => writer.write(work).await?,
             Writes::Pooled(writes) => {
                 let mut transaction = self.read.begin().await?;
                 // An error drops the transaction, which rolls it back.
                 let value = work(&mut transaction).await?;
                 transaction.commit().await?;
                 postgres::count_write(writes, &self.read);
-                Ok(value)
+                value
             }
-        }
+        };
+        // Pages the write claimed go out now that it is durable.
+        self.wake.committed();
+        Ok(value)
     }
 
     /// Writes waiting for SQLite's writer; none on PostgreSQL, which has no such queue.

@@ -14,6 +14,10 @@ pub enum StoreError {
     /// itself); the message says what is allowed.
     #[error("{0}")]
     Invalid(String),
+    /// The request does not fit the state the thing is in (acknowledging a done
+    /// incident); the message says why.
+    #[error("{0}")]
+    Conflict(String),
     /// The thing to create exists already.
     #[error("{0}")]
     Duplicate(String),

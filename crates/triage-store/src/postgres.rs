@@ -118,6 +118,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "event sentences",
         include_str!("../migrations/postgres/0020_event_sentences.sql"),
     ),
+    (
+        21,
+        "paging life",
+        include_str!("../migrations/postgres/0021_paging_life.sql"),
+    ),
 ];
 
 /// Whether `db` names a PostgreSQL database.

@@ -130,6 +130,14 @@ fn service_from(row: &AnyRow) -> StoreResult<Service> {
 /// Priority codes separated by commas (`P1,P2`), checked; `none` (or nothing): no
 /// priority pages.
 fn read_priorities(text: &str) -> StoreResult<Vec<String>> {
+    Ok(paging_priorities(text)?
+        .into_iter()
+        .map(|p| p.code().to_string())
+        .collect())
+}
+
+/// A service's paging priorities as stored (`P1,P2`, or `none`), sorted.
+pub(crate) fn paging_priorities(text: &str) -> StoreResult<Vec<Priority>> {
     if text.trim().eq_ignore_ascii_case("none") {
         return Ok(Vec::new());
     }
@@ -141,7 +149,7 @@ fn read_priorities(text: &str) -> StoreResult<Vec<String>> {
         .collect::<StoreResult<_>>()?;
     codes.sort();
     codes.dedup();
-    Ok(codes.into_iter().map(|p| p.code().to_string()).collect())
+    Ok(codes)
 }
 
 /// A service row's alert policy (from `s.alert_mapping`, `s.on_resolved`, ...).

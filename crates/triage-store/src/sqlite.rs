@@ -114,6 +114,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "event sentences",
         include_str!("../migrations/sqlite/0020_event_sentences.sql"),
     ),
+    (
+        21,
+        "paging life",
+        include_str!("../migrations/sqlite/0021_paging_life.sql"),
+    ),
 ];
 
 /// Settings applied to every SQLite connection: durable commits, a write-ahead log so

@@ -1,6 +1,6 @@
 //! Delivering one notification: a generic JSON webhook signed with HMAC-SHA256, a Slack
-//! incoming-webhook message (blocks with a text fallback), a Microsoft Teams webhook
-//! message, or an e-mail. Every one carries the notification's idempotency key (a
+//! incoming-webhook message (blocks with a text fallback), a Microsoft Teams Adaptive
+//! Card in the envelope Teams Workflows webhooks take, or an e-mail. Every one carries the notification's idempotency key (a
 //! header, or the e-mail's Message-ID), so a receiver can recognise a retry after a
 //! server died between sending and recording, and links to the incident and to
 //! acknowledge it from the notification itself.
@@ -132,6 +132,26 @@ impl<'a> Said<'a> {
                          `triage update {key} --message \"…\"` or on the incident's page",
                         when(&payload["due"]).unwrap_or_else(|| "its deadline".to_string())
                     ),
+                )
+            }
+            Some("incident.resolved") => {
+                acknowledge = None;
+                if let Some(resolution) = payload["resolution"].as_str() {
+                    details.push(("Resolution", resolution.to_string()));
+                }
+                (
+                    "Resolved",
+                    status.to_string(),
+                    format!("{key} is {status}: nothing more is needed from {user}"),
+                )
+            }
+            Some("incident.acknowledged") => {
+                let by = payload["by"].as_str().unwrap_or("someone");
+                acknowledge = None;
+                (
+                    "Acknowledged",
+                    format!("{status}, by {by}"),
+                    format!("{by} has {key}: you were paged for it and need not respond"),
                 )
             }
             Some("incident.action_item_due") => {
@@ -281,28 +301,51 @@ fn slack(said: &Said) -> Value {
     json!({"text": said.headline, "blocks": blocks})
 }
 
+/// The Adaptive Card version the Teams message is written for.
+pub(crate) const ADAPTIVE_CARD_VERSION: &str = "1.4";
+
+/// A Teams Workflows webhook message: one Adaptive Card, its buttons as
+/// `Action.OpenUrl` (a Workflows card cannot call back into Triage).
 fn teams(said: &Said) -> Value {
     let actions: Vec<Value> = said
         .buttons()
         .into_iter()
-        .map(|(label, url, _)| {
-            json!({"@type": "OpenUri", "name": label, "targets": [{"os": "default", "uri": url}]})
+        .map(|(label, url, primary)| {
+            let mut action = json!({"type": "Action.OpenUrl", "title": label, "url": url});
+            if primary {
+                action["style"] = json!("positive");
+            }
+            action
         })
         .collect();
-    let facts: Vec<Value> = said
-        .details
-        .iter()
-        .map(|(label, value)| json!({"name": label, "value": value}))
+    let facts: Vec<Value> = [("Status", said.status), ("Priority", said.priority)]
+        .into_iter()
+        .map(|(label, value)| json!({"title": label, "value": value}))
+        .chain(
+            said.details
+                .iter()
+                .map(|(label, value)| json!({"title": label, "value": value})),
+        )
         .collect();
+    let card = json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": ADAPTIVE_CARD_VERSION,
+        "fallbackText": said.headline,
+        "body": [
+            {"type": "TextBlock", "text": said.headline, "weight": "Bolder", "size": "Medium", "wrap": true},
+            {"type": "TextBlock", "text": said.context, "wrap": true},
+            {"type": "FactSet", "facts": facts},
+        ],
+        "actions": actions,
+    });
     json!({
-        "@type": "MessageCard",
-        "@context": "https://schema.org/extensions",
-        "summary": said.headline,
-        "themeColor": "D13438",
-        "title": said.headline,
-        "text": said.context,
-        "sections": [{"facts": facts}],
-        "potentialAction": actions,
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": card,
+        }],
     })
 }
 
@@ -375,8 +418,16 @@ mod tests {
             "https://triage.example.com/ack/9.abc"
         );
         let teams = teams(&said);
+        assert_eq!(teams["type"], "message");
+        let card = &teams["attachments"][0];
         assert_eq!(
-            teams["potentialAction"][1]["targets"][0]["uri"],
+            card["contentType"],
+            "application/vnd.microsoft.card.adaptive"
+        );
+        assert_eq!(card["content"]["version"], ADAPTIVE_CARD_VERSION);
+        assert_eq!(card["content"]["actions"][0]["type"], "Action.OpenUrl");
+        assert_eq!(
+            card["content"]["actions"][1]["url"],
             "https://triage.example.com/incidents/INC-7"
         );
     }
@@ -391,7 +442,48 @@ mod tests {
         let said = Said::of(&payload, &links);
         assert_eq!(slack(&said)["blocks"].as_array().unwrap().len(), 3);
         assert!(!said.text().contains("Acknowledge"));
-        assert_eq!(teams(&said)["potentialAction"], json!([]));
+        assert_eq!(
+            teams(&said)["attachments"][0]["content"]["actions"],
+            json!([])
+        );
+    }
+
+    #[test]
+    fn the_end_of_a_page_says_so_and_offers_nothing_to_acknowledge() {
+        let links = Links {
+            incident: Some("https://triage.example.com/incidents/INC-7".to_string()),
+            acknowledge: Some("https://triage.example.com/ack/9.abc".to_string()),
+        };
+        let resolved = json!({
+            "event": "incident.resolved",
+            "incident": {"key": "INC-7", "summary": "Checkout down", "status": "False Alarm", "priority": "P1"},
+            "user": "bob@example.com",
+            "resolution": "Won't Do",
+        });
+        let said = Said::of(&resolved, &links);
+        assert_eq!(
+            said.headline,
+            "Resolved: INC-7 P1: Checkout down (False Alarm)"
+        );
+        assert!(!said.text().contains("Acknowledge"));
+        assert_eq!(said.buttons().len(), 1);
+        let acknowledged = json!({
+            "event": "incident.acknowledged",
+            "incident": {"key": "INC-7", "summary": "Checkout down", "status": "Open", "priority": "P1"},
+            "user": "bob@example.com",
+            "by": "ann@example.com",
+        });
+        let said = Said::of(&acknowledged, &links);
+        assert_eq!(
+            said.headline,
+            "Acknowledged: INC-7 P1: Checkout down (Open, by ann@example.com)"
+        );
+        assert!(
+            slack(&said)["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Acknowledged: ")
+        );
     }
 
     #[test]
@@ -477,7 +569,7 @@ mod tests {
         assert_eq!(buttons.as_array().unwrap().len(), 1);
         assert_eq!(buttons[0]["text"]["text"], "Open incident");
         assert_eq!(
-            teams(&said)["sections"][0]["facts"][0]["value"],
+            teams(&said)["attachments"][0]["content"]["body"][2]["facts"][2]["value"],
             "EU checkouts fail"
         );
     }

@@ -40,7 +40,9 @@ impl From<askama::Error> for PageError {
 /// they sent and retry. None for failures that are not theirs.
 pub fn refused_status(error: &StoreError) -> Option<StatusCode> {
     Some(match error {
-        StoreError::StaleVersion { .. } | StoreError::Duplicate(_) => StatusCode::CONFLICT,
+        StoreError::StaleVersion { .. } | StoreError::Duplicate(_) | StoreError::Conflict(_) => {
+            StatusCode::CONFLICT
+        }
         StoreError::NotFound(_) => StatusCode::NOT_FOUND,
         StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
         StoreError::Invalid(_) | StoreError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,

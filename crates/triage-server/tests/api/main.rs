@@ -3,6 +3,7 @@
 
 mod access;
 mod actions;
+mod adaptive_card;
 mod alerts;
 mod bad_input;
 mod browser;

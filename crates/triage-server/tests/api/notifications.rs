@@ -8,6 +8,7 @@ use triage_testdb::receiver::Receiver;
 use triage_testdb::smtp::SmtpSink;
 use triage_testdb::{Backend, on_both_backends};
 
+use crate::adaptive_card::assert_adaptive_card;
 use crate::harness::{TestApp, until};
 use crate::paging::{setup, timeline};
 
@@ -115,8 +116,8 @@ fn an_emailed_page_acknowledges_from_its_link(backend: Backend) {
         "{events:?}"
     );
     let (status, page) = app.raw("POST", &link, None, None, &[]);
-    assert_eq!(status, 422);
-    assert!(page.as_str().unwrap().contains("was acknowledged already"));
+    assert_eq!(status, 409);
+    assert!(page.as_str().unwrap().contains("is acknowledged already"));
 
     // Two minutes on, the pager e-mail is dropped, not sent: she has it.
     app.advance(3);
@@ -158,16 +159,22 @@ fn chat_messages_carry_the_same_links(backend: Backend) {
     assert_eq!(slack["blocks"][0]["type"], "header");
     let buttons = &slack["blocks"][3]["elements"];
     assert_eq!(buttons[0]["text"]["text"], "Acknowledge");
+    // Teams Workflows take an Adaptive Card in a message envelope.
     let teams = body_at("/teams");
-    assert_eq!(teams["@type"], "MessageCard");
-    assert_eq!(teams["title"], headline.as_str());
-    let open = &teams["potentialAction"][1]["targets"][0]["uri"];
+    assert_eq!(teams["type"], "message");
+    let attachment = &teams["attachments"][0];
+    assert_eq!(
+        attachment["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    let card = &attachment["content"];
+    assert_adaptive_card(card);
+    assert_eq!(card["body"][0]["text"], headline.as_str());
+    let open = &card["actions"][1]["url"];
     assert_eq!(open, &json!(format!("{}/incidents/{key}", app.url())));
 
     // Teams' link works as well as the e-mail's.
-    let link = teams["potentialAction"][0]["targets"][0]["uri"]
-        .as_str()
-        .unwrap();
+    let link = card["actions"][0]["url"].as_str().unwrap();
     let (status, page) = app.raw("POST", &path_of(&app, link), None, None, &[]);
     assert_eq!(status, 200, "{page}");
     let (_, shown) = app.get(&app.admin, &format!("/api/v1/incidents/{key}"));

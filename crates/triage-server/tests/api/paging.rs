@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use triage_testdb::{Backend, on_both_backends};
 
-use crate::harness::{TestApp, assert_error, until};
+use crate::harness::{START, TestApp, assert_error, until};
 use triage_testdb::receiver::{Received, Receiver};
 
 /// A responder with a webhook contact method pointing at `receiver`; answers their
@@ -125,9 +125,9 @@ fn a_p1_incident_pages_level_by_level_until_acknowledged(backend: Backend) {
             &format!("/api/v1/incidents/{key}/acknowledge"),
             json!({}),
         ),
-        422,
-        "invalid_value",
-        "was acknowledged already",
+        409,
+        "state_conflict",
+        "is acknowledged already",
     );
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM escalations WHERE state = 'active'"),
@@ -147,13 +147,19 @@ fn a_p1_incident_pages_level_by_level_until_acknowledged(backend: Backend) {
             .any(|e| e.contains("notified ann@example.com by webhook")),
         "{events:?}"
     );
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox"), 2);
+    // Ann, paged before, hears that the lead has it; the lead hears nothing more.
+    let told = receiver.wait_for(3);
+    assert_eq!(told[2].path, "/ann@example.com");
+    let notice: Value = serde_json::from_str(&told[2].body).unwrap();
+    assert_eq!(notice["event"], "incident.acknowledged");
+    assert_eq!(notice["by"], "lead@example.com");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox"), 3);
 
     // P3 incidents notify nobody by page.
     let third =
         app.incident(json!({"summary": "Queue slow", "priority": "P2", "services": ["storage"]}));
     let third = third["key"].as_str().unwrap().to_string();
-    receiver.wait_for(3);
+    receiver.wait_for(4);
     // Escalating by hand pages level 2 now, without waiting for the delay.
     let (status, body) = app.post(
         &lead,
@@ -161,8 +167,8 @@ fn a_p1_incident_pages_level_by_level_until_acknowledged(backend: Backend) {
         json!({}),
     );
     assert_eq!(status, 200, "{body}");
-    let four = receiver.wait_for(4);
-    assert_eq!(four[3].path, "/lead@example.com");
+    let five = receiver.wait_for(5);
+    assert_eq!(five[4].path, "/lead@example.com");
     until(|| {
         timeline(&app, &third)
             .iter()
@@ -174,8 +180,8 @@ fn a_p1_incident_pages_level_by_level_until_acknowledged(backend: Backend) {
             &format!("/api/v1/incidents/{third}/escalate"),
             json!({}),
         ),
-        422,
-        "invalid_value",
+        409,
+        "state_conflict",
         "every level",
     );
     assert_error(
@@ -184,8 +190,8 @@ fn a_p1_incident_pages_level_by_level_until_acknowledged(backend: Backend) {
             &format!("/api/v1/incidents/{key}/escalate"),
             json!({}),
         ),
-        422,
-        "invalid_value",
+        409,
+        "state_conflict",
         "is acknowledged",
     );
     let slow =
@@ -474,14 +480,24 @@ fn an_acknowledgement_without_progress_lapses_and_paging_starts_over(backend: Ba
             .any(|e| e.contains("let the acknowledgement lapse: no transition or comment in 30m")),
         "{events:?}"
     );
+    // The response record keeps the first acknowledgement; only the round lapsed, and
+    // it can be acknowledged again.
     let (_, shown) = app.get(&ann, &format!("/api/v1/incidents/{first}"));
-    assert_eq!(shown["acknowledged_at"], Value::Null);
-    // The second keeps its acknowledgement, and its escalation stays stopped.
+    assert_eq!(shown["acknowledged_at"], START);
+    let (status, body) = app.post(
+        &ann,
+        &format!("/api/v1/incidents/{first}/acknowledge"),
+        json!({}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["acknowledged_at"], START);
+    // The second keeps its acknowledgement, and its escalation stays stopped; the
+    // first's new round ended with the new acknowledgement.
     let (_, shown) = app.get(&ann, &format!("/api/v1/incidents/{second}"));
     assert!(shown["acknowledged_at"].is_string());
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM escalations WHERE state = 'active'"),
-        1
+        0
     );
 }
 

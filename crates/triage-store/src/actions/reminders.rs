@@ -13,7 +13,7 @@ use triage_core::timeline::EventData;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::incidents::{load_priority, load_severity, push_event};
-use crate::paging::{Notification, Queued, incident_json, queue, run_each};
+use crate::paging::{Notification, Purpose, Queued, incident_json, queue, run_each};
 use crate::postgres::is_postgres;
 use crate::sql::Statements;
 use crate::time::to_db;
@@ -102,6 +102,8 @@ async fn remind(
             payload: &payload,
             key: &stem,
             due: now,
+            purpose: Purpose::ActionReminder,
+            round: None,
         };
         let reached = queue(connection, &owner, about, now, &mut claimed).await?;
         let whom = match reached {

@@ -9,6 +9,7 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Incident;
+use crate::paging::{By, follow_change, load_paging};
 use crate::sql::{Statements, Value};
 use crate::time::to_db;
 use crate::updates::push_severity_change;
@@ -51,12 +52,14 @@ impl Store {
         let actor_id = actor.user_id;
         let times = self.options.response_times;
         let cadence = self.options.update_cadence;
+        let wake = self.wake.clone();
         self.write_incident(move |connection| {
             Box::pin(async move {
                 lock_incidents(connection, std::slice::from_ref(&key)).await?;
                 let state = load_state(connection, &key).await?;
                 check_version(&state, expected_version)?;
                 let current = load_incident(connection, state.id).await?;
+                let before = load_paging(connection, state.id).await?.facts;
                 let mut statements = Statements::default();
                 let mut events = Vec::new();
                 let mut changed = |field: &str, before: Option<String>, after: Option<String>| {
@@ -177,6 +180,16 @@ impl Store {
                 }
                 push_touch(&mut statements, state.id, now);
                 statements.execute(connection).await?;
+                // A new priority or services may start or end the escalation.
+                follow_change(
+                    connection,
+                    &wake,
+                    state.id,
+                    Some(&before),
+                    By::default(),
+                    now,
+                )
+                .await?;
                 Ok(state.id)
             })
         })

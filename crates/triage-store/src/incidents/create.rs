@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::model::Incident;
-use crate::paging::start_escalation;
+use crate::paging::{By, follow_change};
 use crate::sql::{Statements, Value, placeholders};
 use crate::time::to_db;
 use crate::updates::push_status_change;
@@ -41,7 +41,6 @@ impl Store {
             })
         })
         .await
-        .inspect(|_| self.wake.notify())
     }
 }
 
@@ -139,8 +138,8 @@ pub(crate) async fn insert_incident(
         push_event(&mut statements, id, reporter, now, &assigned)?;
     }
     statements.execute(connection).await?;
-    let priority = new.priority.map(|p| p.code());
-    start_escalation(connection, id, priority, now, &store.wake).await?;
+    // A new incident that pages starts escalating in the same transaction.
+    follow_change(connection, &store.wake, id, None, By::default(), now).await?;
     Ok(id)
 }
 

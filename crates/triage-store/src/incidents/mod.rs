@@ -25,10 +25,10 @@ pub use transition::AvailableTransition;
 pub(crate) use create::insert_incident;
 pub use load::incident_mark;
 pub(crate) use load::load_state as load_incident_state;
-pub(crate) use load::normalize_key;
 pub(crate) use load::{
     category as load_category, priority as load_priority, severity as load_severity,
 };
+pub(crate) use load::{incident_id, normalize_key};
 pub(crate) use recurrence::flag_recurrence;
 pub(crate) use timeline::{push_event, push_system_events, push_touch, push_touches};
 pub(crate) use transition::move_automatically;

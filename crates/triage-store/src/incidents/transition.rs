@@ -14,6 +14,7 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::model::Incident;
+use crate::paging::{By, follow_change, load_paging};
 use crate::postgres::lock_incidents;
 use crate::postmortems::postmortem_status;
 use crate::sql::Statements;
@@ -55,6 +56,7 @@ impl Store {
                 lock_incidents(connection, std::slice::from_ref(&key)).await?;
                 let (state, facts) = gather(connection, &key, &actor.groups).await?;
                 check_version(&state, expected_version)?;
+                let before = load_paging(connection, state.id).await?.facts;
                 let workflow = store.workflow();
                 let request = TransitionRequest {
                     name: input.name.as_deref().unwrap_or_default(),
@@ -92,6 +94,16 @@ impl Store {
                 };
                 push_event(&mut statements, state.id, Some(actor.user_id), now, &event)?;
                 statements.execute(connection).await?;
+                let wake = &store.wake;
+                follow_change(
+                    connection,
+                    wake,
+                    state.id,
+                    Some(&before),
+                    By::default(),
+                    now,
+                )
+                .await?;
                 Ok(state.id)
             })
         })
@@ -140,6 +152,7 @@ pub(crate) async fn move_automatically(
     now: Timestamp,
 ) -> StoreResult<bool> {
     let (mut state, facts) = gather(connection, key, &[]).await?;
+    let before = load_paging(connection, state.id).await?.facts;
     let (plans, stopped) =
         match store
             .workflow()
@@ -183,6 +196,18 @@ pub(crate) async fn move_automatically(
         push_event(&mut statements, state.id, None, now, &event)?;
     }
     statements.execute(connection).await?;
+    if !plans.is_empty() {
+        let wake = &store.wake;
+        follow_change(
+            connection,
+            wake,
+            state.id,
+            Some(&before),
+            By::default(),
+            now,
+        )
+        .await?;
+    }
     Ok(stopped.is_none())
 }
 
@@ -224,7 +249,8 @@ fn push_apply(
          updated_at = $6, \
          resolution = CASE $3 WHEN 'keep' THEN resolution WHEN 'set' THEN $4 ELSE NULL END, \
          resolved_at = CASE $5 WHEN 'keep' THEN resolved_at WHEN 'set' THEN $6 ELSE NULL END, \
-         mitigated_at = CASE WHEN $8 = 1 THEN COALESCE(mitigated_at, $6) ELSE mitigated_at END \
+         mitigated_at = CASE WHEN $8 = 1 THEN COALESCE(mitigated_at, $6) ELSE mitigated_at END, \
+         current_ack_at = CASE WHEN $9 = 1 THEN NULL ELSE current_ack_at END \
          WHERE id = $7",
         vec![
             plan.to.as_str().into(),
@@ -235,6 +261,8 @@ fn push_apply(
             to_db(now).into(),
             state.id.into(),
             i64::from(restored).into(),
+            // A done incident's round is over: reopened, it is nobody's until acknowledged.
+            i64::from(entering_done).into(),
         ],
     );
     push_status_change(

@@ -11,9 +11,10 @@ use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::Priority;
 use triage_core::timeline::EventData;
+use triage_core::workflow::Category;
 
 use super::engine::{Queued, queue};
-use super::outbox::Notification;
+use super::outbox::{Notification, Purpose};
 use super::run_each;
 use crate::db::Store;
 use crate::error::StoreResult;
@@ -25,9 +26,11 @@ use crate::time::{from_db, to_db};
 /// The group told of every breach.
 const SRE_GROUP: &str = "sre";
 
-/// What makes an incident's response overdue, for queries over `incidents`.
+/// What makes an incident's response overdue, for queries over `incidents`: `$1` is now,
+/// `$2` the Done category. Its first acknowledgement is the response: once made, it is
+/// never undone, so a lapse later is not a breach.
 const OVERDUE: &str = "response_due_at <= $1 AND acknowledged_at IS NULL \
-     AND response_breached_at IS NULL AND status_category <> 'Done'";
+     AND response_breached_at IS NULL AND status_category <> $2";
 
 impl Store {
     /// Records every response breach due at `now`; answers the notifications due at
@@ -37,6 +40,7 @@ impl Store {
             format!("SELECT id FROM incidents WHERE {OVERDUE} ORDER BY response_due_at LIMIT 100");
         let due: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(to_db(now))
+            .bind(Category::Done.as_str())
             .fetch_all(&self.read)
             .await?;
         run_each(self, due, now, |connection, id, now| {
@@ -52,9 +56,10 @@ impl Store {
 async fn last_paged(connection: &mut AnyConnection, id: i64) -> StoreResult<Vec<String>> {
     let pages: Vec<(String, String)> = sqlx::query_as(
         "SELECT o.idempotency_key, u.email FROM outbox o JOIN users u ON u.id = o.user_id \
-         WHERE o.incident_id = $1 AND o.idempotency_key LIKE 'page-%' ORDER BY o.id DESC",
+         WHERE o.incident_id = $1 AND o.purpose = $2 ORDER BY o.id DESC",
     )
     .bind(id)
+    .bind(Purpose::Page.as_db())
     .fetch_all(&mut *connection)
     .await?;
     let Some(step) = pages
@@ -87,10 +92,11 @@ async fn breach(
     let sql = format!(
         "SELECT key, summary, status, priority, response_due_at, \
          (SELECT email FROM users WHERE id = assignee_id) AS assignee \
-         FROM incidents WHERE id = $2 AND {OVERDUE}{lock}"
+         FROM incidents WHERE id = $3 AND {OVERDUE}{lock}"
     );
     let Some(row) = sqlx::query(AssertSqlSafe(sql))
         .bind(to_db(now))
+        .bind(Category::Done.as_str())
         .bind(id)
         .fetch_optional(&mut *connection)
         .await?
@@ -151,6 +157,8 @@ async fn breach(
             payload: &payload,
             key: &stem,
             due: now,
+            purpose: Purpose::Breach,
+            round: None,
         };
         queue(connection, user, about, now, &mut claimed).await?;
     }

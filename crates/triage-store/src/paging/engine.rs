@@ -11,19 +11,21 @@ use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::escalation::{Target, advance};
 use triage_core::oncall::Schedule;
+use triage_core::paging::EscalationState;
 use triage_core::timeline::EventData;
+use triage_core::workflow::Category;
 
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::escalation;
-use crate::incidents::{load_priority, load_severity, push_event, push_touch};
+use crate::incidents::{load_category, load_priority, load_severity, push_event, push_touch};
 use crate::postgres::is_postgres;
 use crate::schedules;
 use crate::sql::Statements;
 use crate::time::{from_db, from_db_opt, to_db};
 
 use super::incident_json;
-use super::outbox::{Entry, Notification, enqueue};
+use super::outbox::{Entry, Notification, Purpose, enqueue};
 
 /// Escalations taken per look; the rest wait for the next (which comes at once).
 const BATCH: i64 = 100;
@@ -36,9 +38,10 @@ impl Store {
     /// for the caller to send.
     pub async fn run_escalations(&self, now: Timestamp) -> StoreResult<Vec<Notification>> {
         let due: Vec<i64> = sqlx::query_scalar(
-            "SELECT incident_id FROM escalations WHERE state = 'active' AND next_at <= $1 \
-             ORDER BY next_at LIMIT $2",
+            "SELECT incident_id FROM escalations WHERE state = $1 AND next_at <= $2 \
+             ORDER BY next_at LIMIT $3",
         )
+        .bind(EscalationState::Active.as_str())
         .bind(to_db(now))
         .bind(BATCH)
         .fetch_all(&self.read)
@@ -60,14 +63,14 @@ impl Store {
     /// due, if any is waiting.
     pub async fn next_paging_deadline(&self) -> StoreResult<Option<Timestamp>> {
         let next: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM escalations WHERE state = 'active' \
+            "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM escalations WHERE state = $1 \
              UNION ALL SELECT MIN(COALESCE(claimed_until, due_at)) AS t FROM outbox \
              WHERE delivered_at IS NULL AND dropped_at IS NULL \
              UNION ALL SELECT MIN(ack_deadline) AS t FROM escalations \
-             WHERE state = 'acknowledged' \
+             WHERE state = $2 \
              UNION ALL SELECT MIN(response_due_at) AS t FROM incidents \
              WHERE acknowledged_at IS NULL AND response_breached_at IS NULL \
-             AND status_category <> 'Done' \
+             AND status_category <> $3 \
              UNION ALL SELECT MIN(update_due_at) AS t FROM incidents \
              WHERE update_due_at IS NOT NULL \
              UNION ALL SELECT MIN(COALESCE(claimed_until, due_at)) AS t FROM subscriber_deliveries \
@@ -75,6 +78,9 @@ impl Store {
              UNION ALL SELECT MIN(remind_at) AS t FROM action_items \
              WHERE remind_at IS NOT NULL) AS due",
         )
+        .bind(EscalationState::Active.as_str())
+        .bind(EscalationState::Acknowledged.as_str())
+        .bind(Category::Done.as_str())
         .fetch_one(&self.read)
         .await?;
         next.map(from_db).transpose()
@@ -96,12 +102,13 @@ pub(super) async fn step(
     };
     let sql = format!(
         "SELECT e.policy_id, e.next_step, e.next_at, e.round, i.key, i.summary, i.priority, i.severity, \
-         i.status, i.status_category, i.acknowledged_at, i.assignee_id \
+         i.status, i.status_category, i.current_ack_at, i.assignee_id \
          FROM escalations e JOIN incidents i ON i.id = e.incident_id \
-         WHERE e.incident_id = $1 AND e.state = 'active' AND e.next_at <= $2{lock}"
+         WHERE e.incident_id = $1 AND e.state = $2 AND e.next_at <= $3{lock}"
     );
     let Some(row) = sqlx::query(AssertSqlSafe(sql))
         .bind(incident_id)
+        .bind(EscalationState::Active.as_str())
         .bind(to_db(now))
         .fetch_optional(&mut *connection)
         .await?
@@ -111,27 +118,34 @@ pub(super) async fn step(
     let key: String = row.try_get("key")?;
     let mut statements = Statements::default();
     let mut claimed = Vec::new();
-    let stop = |state: &str, reason: &str, statements: &mut Statements| -> StoreResult<()> {
-        statements.push(
-            "UPDATE escalations SET state = $1 WHERE incident_id = $2",
-            vec![state.into(), incident_id.into()],
-        );
-        let ended = EventData::EscalationEnded {
-            reason: reason.to_string(),
+    let stop =
+        |state: EscalationState, reason: &str, statements: &mut Statements| -> StoreResult<()> {
+            statements.push(
+                "UPDATE escalations SET state = $1 WHERE incident_id = $2",
+                vec![state.as_str().into(), incident_id.into()],
+            );
+            let ended = EventData::EscalationEnded {
+                reason: reason.to_string(),
+            };
+            push_event(statements, incident_id, None, now, &ended)?;
+            Ok(())
         };
-        push_event(statements, incident_id, None, now, &ended)?;
-        Ok(())
-    };
-    let category: String = row.try_get("status_category")?;
+    let category = load_category(&row.try_get::<String, _>("status_category")?)?;
     let policy_id: Option<i64> = row.try_get("policy_id")?;
-    if from_db_opt(row.try_get("acknowledged_at")?)?.is_some() {
+    // Every change that stops paging ends the escalation in its own transaction; these
+    // hold for escalations written before that was so.
+    if from_db_opt(row.try_get("current_ack_at")?)?.is_some() {
         stop(
-            "acknowledged",
+            EscalationState::Acknowledged,
             "the incident was acknowledged",
             &mut statements,
         )?;
-    } else if category == "done" {
-        stop("resolved", "the incident is done", &mut statements)?;
+    } else if category == Category::Done {
+        stop(
+            EscalationState::Resolved,
+            "the incident is done",
+            &mut statements,
+        )?;
     } else if let Some(policy_id) = policy_id {
         let name: String = sqlx::query_scalar("SELECT name FROM escalation_policies WHERE id = $1")
             .bind(policy_id)
@@ -197,6 +211,8 @@ pub(super) async fn step(
                     payload: &payload,
                     key: &page,
                     due: fired.due,
+                    purpose: Purpose::Page,
+                    round: Some(round),
                 };
                 let queued = queue(connection, user, about, now, &mut claimed).await?;
                 match queued {
@@ -236,7 +252,7 @@ pub(super) async fn step(
                 ],
             ),
             None => stop(
-                "exhausted",
+                EscalationState::Exhausted,
                 "every level was paged and nobody acknowledged",
                 &mut statements,
             )?,
@@ -247,7 +263,7 @@ pub(super) async fn step(
         }
     } else {
         stop(
-            "stopped",
+            EscalationState::Stopped,
             "its escalation policy was deleted",
             &mut statements,
         )?;
@@ -266,6 +282,9 @@ pub(crate) struct Queued<'a> {
     pub key: &'a str,
     /// When it is due, before each contact method's own delay.
     pub due: Timestamp,
+    pub purpose: Purpose,
+    /// The escalation round of a page.
+    pub round: Option<i64>,
 }
 
 /// Queues a notification to each of `user`'s contact methods, once: the idempotency key
@@ -285,6 +304,8 @@ pub(crate) async fn queue(
         payload,
         key,
         due,
+        purpose,
+        round,
     } = queued;
     let body = payload.to_string();
     let methods = sqlx::query(
@@ -310,7 +331,8 @@ pub(crate) async fn queue(
             payload: &body,
             idempotency_key: format!("{key}-{method_id}"),
             due: due + delay,
-            needs_unacknowledged: delay > SignedDuration::ZERO,
+            purpose,
+            round,
         };
         enqueue(connection, entry, now, claimed).await?;
     }

@@ -1,11 +1,14 @@
 //! Acknowledgement timeouts: an acknowledgement is a promise to work the incident. If
 //! the policy has a timeout and neither a transition nor a comment follows within it,
-//! the acknowledgement lapses and the policy pages again from level 1 (a new round, so
-//! its pages are new notifications, not repeats of the first ones).
+//! the acknowledgement lapses: the round is nobody's again, and if the incident still
+//! pages, the policy pages from level 1 in a new round (its pages are new
+//! notifications, not repeats of the first ones). The first acknowledgement stays the
+//! response record.
 
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::duration::format_duration;
+use triage_core::paging::EscalationState;
 use triage_core::timeline::EventData;
 
 use crate::db::Store;
@@ -15,28 +18,32 @@ use crate::postgres::is_postgres;
 use crate::sql::Statements;
 use crate::time::to_db;
 
+use super::Wake;
+use super::follow::{By, follow_change, load};
+
 impl Store {
     /// Lapses every acknowledgement whose timeout passed without progress at `now`;
     /// answers how many escalations start over.
     pub async fn run_ack_timeouts(&self, now: Timestamp) -> StoreResult<usize> {
         let due: Vec<i64> = sqlx::query_scalar(
-            "SELECT incident_id FROM escalations WHERE state = 'acknowledged' \
-             AND ack_deadline <= $1 LIMIT 100",
+            "SELECT incident_id FROM escalations WHERE state = $1 \
+             AND ack_deadline <= $2 LIMIT 100",
         )
+        .bind(EscalationState::Acknowledged.as_str())
         .bind(to_db(now))
         .fetch_all(&self.read)
         .await?;
-        let checks = due
-            .into_iter()
-            .map(|id| self.write(move |connection| Box::pin(lapse(connection, id, now))));
+        let checks = due.into_iter().map(|id| {
+            let wake = self.wake.clone();
+            self.write(move |connection| {
+                Box::pin(async move { lapse(connection, &wake, id, now).await })
+            })
+        });
         let mut restarted = 0;
         for done in futures_util::future::join_all(checks).await {
             if done? {
                 restarted += 1;
             }
-        }
-        if restarted > 0 {
-            self.wake.notify();
         }
         Ok(restarted)
     }
@@ -44,6 +51,7 @@ impl Store {
 
 async fn lapse(
     connection: &mut AnyConnection,
+    wake: &Wake,
     incident_id: i64,
     now: Timestamp,
 ) -> StoreResult<bool> {
@@ -53,20 +61,21 @@ async fn lapse(
         ""
     };
     let sql = format!(
-        "SELECT i.acknowledged_at, i.status_category, p.ack_timeout_seconds FROM escalations e \
+        "SELECT i.current_ack_at, p.ack_timeout_seconds FROM escalations e \
          JOIN incidents i ON i.id = e.incident_id \
          LEFT JOIN escalation_policies p ON p.id = e.policy_id \
-         WHERE e.incident_id = $1 AND e.state = 'acknowledged' AND e.ack_deadline <= $2{lock}"
+         WHERE e.incident_id = $1 AND e.state = $2 AND e.ack_deadline <= $3{lock}"
     );
     let Some(row) = sqlx::query(AssertSqlSafe(sql))
         .bind(incident_id)
+        .bind(EscalationState::Acknowledged.as_str())
         .bind(to_db(now))
         .fetch_optional(&mut *connection)
         .await?
     else {
         return Ok(false);
     };
-    let acknowledged: Option<i64> = row.try_get("acknowledged_at")?;
+    let acknowledged: Option<i64> = row.try_get("current_ack_at")?;
     let timeout: Option<i64> = row.try_get("ack_timeout_seconds")?;
     // Progress: a person moved or commented on the incident since the acknowledgement.
     let progress: i64 = sqlx::query_scalar(
@@ -77,26 +86,22 @@ async fn lapse(
     .bind(acknowledged.unwrap_or(i64::MAX))
     .fetch_one(&mut *connection)
     .await?;
-    let done = row.try_get::<String, _>("status_category")? == "done";
     let mut statements = Statements::default();
-    if progress > 0 || done || acknowledged.is_none() || timeout.is_none() {
-        statements.push(
-            "UPDATE escalations SET ack_deadline = NULL WHERE incident_id = $1",
-            vec![incident_id.into()],
-        );
-        statements.execute(connection).await?;
-        return Ok(false);
-    }
     statements.push(
-        "UPDATE incidents SET acknowledged_at = NULL WHERE id = $1",
+        "UPDATE escalations SET ack_deadline = NULL WHERE incident_id = $1",
         vec![incident_id.into()],
     );
+    let (Some(_), Some(timeout), 0) = (acknowledged, timeout, progress) else {
+        statements.execute(connection).await?;
+        return Ok(false);
+    };
+    let before = load(connection, incident_id).await?.facts;
+    // The response record keeps the first acknowledgement; only the round lapses.
     statements.push(
-        "UPDATE escalations SET state = 'active', next_step = 0, next_at = $1, \
-         round = round + 1, ack_deadline = NULL WHERE incident_id = $2",
-        vec![to_db(now).into(), incident_id.into()],
+        "UPDATE incidents SET current_ack_at = NULL WHERE id = $1",
+        vec![incident_id.into()],
     );
-    let after = format_duration(SignedDuration::from_secs(timeout.unwrap_or(0)));
+    let after = format_duration(SignedDuration::from_secs(timeout));
     push_event(
         &mut statements,
         incident_id,
@@ -106,5 +111,14 @@ async fn lapse(
     )?;
     push_touch(&mut statements, incident_id, now);
     statements.execute(connection).await?;
+    follow_change(
+        connection,
+        wake,
+        incident_id,
+        Some(&before),
+        By::default(),
+        now,
+    )
+    .await?;
     Ok(true)
 }

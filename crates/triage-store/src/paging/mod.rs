@@ -2,24 +2,31 @@
 //! notifications. Everything lives in the database, so a server that dies loses nothing:
 //! the next one (or another instance) picks up every due step and undelivered page.
 //!
-//! An incident that opens on a service with an escalation policy, at a priority the
-//! service pages for, gets an escalation in the same transaction ([`start_escalation`]).
-//! The engine ([`engine`]) fires due steps: it asks `triage-core` which steps fire and
-//! who they page, records the page on the timeline and queues one notification per
-//! contact method in the outbox ([`outbox`]), whose entries the server delivers and
-//! reports back. An acknowledgement stops the escalation ([`acknowledge`]).
+//! An escalation runs exactly while its incident is pageable: every write that changes
+//! an incident follows the change in the same transaction ([`follow`]), starting a new
+//! round when the incident becomes pageable (opened, priority raised, a paging service
+//! added, reopened, an acknowledgement lapsed) and ending the running one when it stops
+//! (Done, acknowledged, lowered), dropping what was queued for it and telling the
+//! people paged that it is over. The engine ([`engine`]) fires due steps: it asks
+//! `triage-core` which steps fire and who they page, records the page on the timeline
+//! and queues one notification per contact method in the outbox ([`outbox`]), whose
+//! entries the server delivers and reports back. Acknowledging and escalating by hand
+//! are in [`acknowledge`].
 
 mod acknowledge;
-pub(crate) use acknowledge::{escalating, stop_escalation};
 mod breach;
 mod contacts;
 pub(crate) use contacts::check_address;
 mod engine;
 pub(crate) use engine::{Queued, queue};
+mod follow;
+pub(crate) use acknowledge::push_acknowledgement;
+pub(crate) use follow::{By, follow_change, load as load_paging};
 mod lapse;
 mod outbox;
-pub(crate) use outbox::{CLAIM, Entry, MAX_ATTEMPTS, backoff, enqueue};
+pub(crate) use outbox::{CLAIM, Entry, MAX_ATTEMPTS, Purpose, backoff, enqueue};
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -31,7 +38,6 @@ use triage_core::{Priority, Severity};
 
 use crate::db::Store;
 use crate::error::StoreResult;
-use crate::time::to_db;
 
 pub use contacts::{ContactMethod, NewContactMethod};
 pub use outbox::{Attempt, Notification};
@@ -75,6 +81,8 @@ where
 pub struct Wake {
     notify: Arc<Notify>,
     handed: Arc<Mutex<Vec<(Instant, Notification)>>>,
+    /// Something was handed over since the last commit woke the engine.
+    fresh: Arc<AtomicBool>,
 }
 
 impl Wake {
@@ -88,7 +96,8 @@ impl Wake {
     }
 
     /// Hands notifications claimed inside a transaction to the engine; it sends those
-    /// the transaction committed ([`Store::take_handed`](crate::Store::take_handed)).
+    /// the transaction committed ([`Store::take_handed`](crate::Store::take_handed)),
+    /// woken once the write commits ([`Wake::committed`]).
     pub(crate) fn hand_over(&self, claimed: Vec<Notification>) {
         if claimed.is_empty() {
             return;
@@ -96,6 +105,14 @@ impl Wake {
         let at = Instant::now();
         let mut handed = self.handed.lock().expect("the hand-over lock");
         handed.extend(claimed.into_iter().map(|n| (at, n)));
+        self.fresh.store(true, Ordering::Release);
+    }
+
+    /// A write committed: wakes the engine if it handed notifications over.
+    pub(crate) fn committed(&self) {
+        if self.fresh.swap(false, Ordering::AcqRel) {
+            self.notify();
+        }
     }
 
     fn take(&self) -> Vec<(Instant, Notification)> {
@@ -125,47 +142,4 @@ pub(crate) fn incident_json(
         "priority": priority.map(|p| p.code()),
         "severity": severity.map(|s| s.code()),
     })
-}
-
-/// Starts the escalation of a new incident if one of its services has an escalation
-/// policy and pages for its priority, and fires its first level in the same
-/// transaction: the pages are claimed for this process and handed to its engine through
-/// `wake`, to be sent once the incident is committed. Answers whether it started one.
-pub(crate) async fn start_escalation(
-    connection: &mut AnyConnection,
-    incident_id: i64,
-    priority: Option<&str>,
-    now: Timestamp,
-    wake: &Wake,
-) -> StoreResult<bool> {
-    let Some(priority) = priority else {
-        return Ok(false);
-    };
-    let found: Option<(i64, String)> = sqlx::query_as(
-        "SELECT s.escalation_policy_id, s.paging_priorities FROM incident_services i \
-         JOIN services s ON s.name = i.service \
-         WHERE i.incident_id = $1 AND s.escalation_policy_id IS NOT NULL ORDER BY s.name LIMIT 1",
-    )
-    .bind(incident_id)
-    .fetch_optional(&mut *connection)
-    .await?;
-    let Some((policy_id, pages_for)) = found else {
-        return Ok(false);
-    };
-    if !pages_for.split(',').any(|p| p.trim() == priority) {
-        return Ok(false);
-    }
-    sqlx::query(
-        "INSERT INTO escalations (incident_id, policy_id, state, next_step, next_at, started_at) \
-         VALUES ($1, $2, 'active', 0, $3, $3)",
-    )
-    .bind(incident_id)
-    .bind(policy_id)
-    .bind(to_db(now))
-    .execute(&mut *connection)
-    .await?;
-    if let Some(claimed) = engine::step(connection, incident_id, now).await? {
-        wake.hand_over(claimed);
-    }
-    Ok(true)
 }

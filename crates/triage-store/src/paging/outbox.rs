@@ -56,6 +56,38 @@ pub enum Attempt {
     Failed(String),
 }
 
+/// What an outbox entry is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A page from an escalation step.
+    Page,
+    /// A response-time breach told to the people responsible.
+    Breach,
+    /// A notice to someone paged that the incident is over (resolved, or acknowledged
+    /// by someone else).
+    Over,
+    /// An action item's owner reminded of its due day.
+    ActionReminder,
+    /// The assignee reminded of an overdue stakeholder update.
+    UpdateReminder,
+    /// A stakeholder update.
+    Stakeholder,
+}
+
+impl Purpose {
+    /// The spelling kept in `outbox.purpose`.
+    pub(crate) fn as_db(self) -> &'static str {
+        match self {
+            Purpose::Page => "page",
+            Purpose::Breach => "breach",
+            Purpose::Over => "over",
+            Purpose::ActionReminder => "action_reminder",
+            Purpose::UpdateReminder => "update_reminder",
+            Purpose::Stakeholder => "stakeholder",
+        }
+    }
+}
+
 /// One entry to put in the outbox.
 pub(crate) struct Entry<'a> {
     pub incident_id: i64,
@@ -71,8 +103,9 @@ pub(crate) struct Entry<'a> {
     /// Unique: an entry queued twice is kept once.
     pub idempotency_key: String,
     pub due: Timestamp,
-    /// Dropped if the incident is acknowledged before it is due.
-    pub needs_unacknowledged: bool,
+    pub purpose: Purpose,
+    /// The escalation round a page belongs to.
+    pub round: Option<i64>,
 }
 
 /// Queues `entry` once (a second entry with its idempotency key is ignored). An entry
@@ -86,8 +119,8 @@ pub(crate) async fn enqueue(
     let at_once = entry.due <= now;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO outbox (incident_id, user_id, contact_method_id, kind, address, secret, \
-         payload, idempotency_key, needs_unacknowledged, due_at, created_at, claimed_until, \
-         attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         payload, idempotency_key, purpose, round, due_at, created_at, claimed_until, \
+         attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(entry.incident_id)
@@ -98,7 +131,8 @@ pub(crate) async fn enqueue(
     .bind(&entry.secret)
     .bind(entry.payload)
     .bind(&entry.idempotency_key)
-    .bind(i64::from(entry.needs_unacknowledged))
+    .bind(entry.purpose.as_db())
+    .bind(entry.round)
     .bind(to_db(entry.due))
     .bind(to_db(now))
     .bind(at_once.then(|| to_db(now + CLAIM)))
@@ -128,8 +162,7 @@ pub(crate) fn backoff(attempt: u32) -> SignedDuration {
 }
 
 impl Store {
-    /// Claims up to `limit` notifications due at `now`. Those that wait for an
-    /// acknowledgement that came meanwhile are dropped instead.
+    /// Claims up to `limit` notifications due at `now`.
     pub async fn claim_notifications(
         &self,
         now: Timestamp,
@@ -201,7 +234,7 @@ async fn claim(
     };
     let sql = format!(
         "SELECT o.id, i.key, u.email, o.kind, o.address, o.secret, o.payload, o.idempotency_key, \
-         o.attempts, o.needs_unacknowledged, i.acknowledged_at FROM outbox o \
+         o.attempts FROM outbox o \
          JOIN incidents i ON i.id = o.incident_id LEFT JOIN users u ON u.id = o.user_id \
          WHERE o.delivered_at IS NULL AND o.dropped_at IS NULL AND o.due_at <= $1 \
          AND (o.claimed_until IS NULL OR o.claimed_until <= $1) ORDER BY o.due_at LIMIT $2{lock}"
@@ -215,15 +248,6 @@ async fn claim(
     let mut statements = Statements::default();
     for row in rows {
         let id: i64 = row.try_get("id")?;
-        let acknowledged = from_db_opt(row.try_get("acknowledged_at")?)?.is_some();
-        if acknowledged && row.try_get::<i64, _>("needs_unacknowledged")? != 0 {
-            statements.push(
-                "UPDATE outbox SET dropped_at = $1, last_error = 'acknowledged before it was due' \
-                 WHERE id = $2",
-                vec![to_db(now).into(), id.into()],
-            );
-            continue;
-        }
         let attempts: i64 = row.try_get("attempts")?;
         statements.push(
             "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id = $2",
@@ -252,7 +276,8 @@ async fn finish(
     now: Timestamp,
 ) -> StoreResult<()> {
     let row = sqlx::query(
-        "SELECT o.incident_id, o.kind, o.address, o.contact_method_id, o.attempts, u.email \
+        "SELECT o.incident_id, o.kind, o.address, o.contact_method_id, o.attempts, o.dropped_at, \
+         u.email \
          FROM outbox o LEFT JOIN users u ON u.id = o.user_id \
          WHERE o.id = $1 AND o.delivered_at IS NULL",
     )
@@ -295,8 +320,15 @@ async fn finish(
             }
         }
         Attempt::Failed(error) => {
-            let gave_up = attempts >= MAX_ATTEMPTS;
-            if gave_up {
+            // Dropped while it was being sent (its incident stopped paging): not retried.
+            let dropped = from_db_opt(row.try_get("dropped_at")?)?.is_some();
+            let gave_up = dropped || attempts >= MAX_ATTEMPTS;
+            if dropped {
+                statements.push(
+                    "UPDATE outbox SET claimed_until = NULL, last_error = $1 WHERE id = $2",
+                    vec![error.as_str().into(), id.into()],
+                );
+            } else if gave_up {
                 statements.push(
                     "UPDATE outbox SET dropped_at = $1, claimed_until = NULL, last_error = $2 \
                      WHERE id = $3",

@@ -24,7 +24,7 @@ use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::{load_incident_state, push_event, push_touch};
 use crate::model::UserRef;
-use crate::paging::{Entry, enqueue, incident_json};
+use crate::paging::{Entry, Purpose, enqueue, incident_json};
 use crate::postgres::lock_incidents;
 use crate::sql::Statements;
 use crate::status_page::{PublicChange, apply_public_update, text};
@@ -218,7 +218,8 @@ impl Store {
                             payload: &payload,
                             idempotency_key: format!("update-{id}-{n}"),
                             due: now,
-                            needs_unacknowledged: false,
+                            purpose: Purpose::Stakeholder,
+                            round: None,
                         };
                         enqueue(connection, entry, now, &mut claimed).await?;
                     }

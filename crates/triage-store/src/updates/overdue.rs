@@ -14,7 +14,7 @@ use triage_core::timeline::EventData;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::incidents::{load_priority, load_severity, push_event};
-use crate::paging::{Notification, Queued, incident_json, queue, run_each};
+use crate::paging::{Notification, Purpose, Queued, incident_json, queue, run_each};
 use crate::postgres::is_postgres;
 use crate::sql::Statements;
 use crate::time::{from_db, to_db};
@@ -99,6 +99,8 @@ async fn remind(
             payload: &payload,
             key: &stem,
             due: now,
+            purpose: Purpose::UpdateReminder,
+            round: None,
         };
         match queue(connection, &assignee, about, now, &mut claimed).await? {
             Some(_) => reminded.push(assignee),

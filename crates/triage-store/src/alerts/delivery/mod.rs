@@ -20,7 +20,7 @@ use triage_core::workflow::Category;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::{push_event, push_touch};
-use crate::paging::{escalating, stop_escalation};
+use crate::paging::{By, follow_change, load_paging, push_acknowledgement};
 use crate::postgres::lock_integration_service;
 use crate::services::read_policy;
 use crate::silences::ActiveSilence;
@@ -366,28 +366,33 @@ impl<'s> Delivery<'s> {
                     return Ok(Outcome::Ignored);
                 };
                 let (id, key) = (*id, key.clone());
-                let newly: Option<i64> = sqlx::query_scalar(
-                    "UPDATE incidents SET acknowledged_at = $1 \
-                     WHERE id = $2 AND acknowledged_at IS NULL RETURNING id",
-                )
-                .bind(to_db(self.now))
-                .bind(id)
-                .fetch_optional(&mut *connection)
-                .await?;
-                if newly.is_none() {
+                let before = load_paging(connection, id).await?.facts;
+                // Someone has it already, or it is done: nothing to acknowledge.
+                if before.acknowledged || before.category == Category::Done {
                     return Ok(Outcome::Ignored);
                 }
                 let mut statements = Statements::default();
+                push_acknowledgement(&mut statements, id, self.now);
                 let event = EventData::Acknowledged {
                     via: Some(self.target.kind.clone()),
                 };
                 push_event(&mut statements, id, None, self.now, &event)?;
-                if escalating(connection, id).await? {
-                    let by = format!("{} ({})", self.target.integration_name, self.target.kind);
-                    stop_escalation(&mut statements, id, &by, self.now)?;
-                }
                 push_touch(&mut statements, id, self.now);
                 statements.execute(connection).await?;
+                let name = format!("{} ({})", self.target.integration_name, self.target.kind);
+                let by = By {
+                    user_id: None,
+                    name: Some(&name),
+                };
+                follow_change(
+                    connection,
+                    &self.store.wake,
+                    id,
+                    Some(&before),
+                    by,
+                    self.now,
+                )
+                .await?;
                 Ok(Outcome::Acknowledged { incident: key })
             }
         }
