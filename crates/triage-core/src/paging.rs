@@ -183,7 +183,9 @@ pub fn follow(escalating: bool, before: Option<&PagingFacts>, after: &PagingFact
         None
     };
     let escalation = if escalating {
-        let changed = before != Some(after);
+        // What else decides whether it pages: a move between open statuses is not one.
+        let changed =
+            before.is_none_or(|b| b.priority != after.priority || b.services != after.services);
         match &stopped {
             Some(reason) => Escalation::End(reason.clone()),
             None if changed && !after.pageable() => {
@@ -368,6 +370,13 @@ mod tests {
                 true,
                 Some(on_no_service(open(Some(P1)))),
                 on_no_service(open(Some(P1))),
+                Keep,
+            ),
+            (
+                "so does a move between open statuses",
+                true,
+                Some(on_no_service(open(Some(P1)))),
+                on_no_service(facts(InProgress, Some(P1), false)),
                 Keep,
             ),
         ];

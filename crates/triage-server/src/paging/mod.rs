@@ -52,36 +52,12 @@ pub async fn run(state: AppState, mut closing: watch::Receiver<bool>) {
 /// until nothing more is due now.
 async fn look(state: &AppState) {
     loop {
-        let mut sending = Vec::new();
-        // First what was claimed as it was queued: the first pages of new incidents.
-        match state.store.take_handed().await {
-            Ok(handed) => sending.extend(send(state, handed)),
-            Err(error) => tracing::warn!(%error, "reading handed-over notifications failed"),
-        }
         let now = state.now();
-        if let Err(error) = state.store.run_ack_timeouts(now).await {
-            tracing::warn!(%error, "lapsing acknowledgements failed");
+        let round = state.store.paging_round(now, DELIVERIES).await;
+        for (what, error) in &round.failures {
+            tracing::warn!(%error, "{what} failed");
         }
-        match state.store.run_escalations(now).await {
-            Ok(claimed) => sending.extend(send(state, claimed)),
-            Err(error) => tracing::warn!(%error, "firing escalation steps failed"),
-        }
-        match state.store.run_breaches(now).await {
-            Ok(claimed) => sending.extend(send(state, claimed)),
-            Err(error) => tracing::warn!(%error, "recording response breaches failed"),
-        }
-        match state.store.run_update_reminders(now).await {
-            Ok(claimed) => sending.extend(send(state, claimed)),
-            Err(error) => tracing::warn!(%error, "recording overdue updates failed"),
-        }
-        match state.store.run_action_reminders(now).await {
-            Ok(claimed) => sending.extend(send(state, claimed)),
-            Err(error) => tracing::warn!(%error, "reminding action item owners failed"),
-        }
-        match state.store.claim_notifications(now, DELIVERIES).await {
-            Ok(claimed) => sending.extend(send(state, claimed)),
-            Err(error) => tracing::warn!(%error, "claiming notifications failed"),
-        }
+        let mut sending = send(state, round.claimed);
         match state
             .store
             .claim_subscriber_deliveries(now, DELIVERIES)

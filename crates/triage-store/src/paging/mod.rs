@@ -127,6 +127,51 @@ impl Wake {
     }
 }
 
+/// What one look of the paging engine claimed to send, and what failed on the way.
+#[derive(Debug, Default)]
+pub struct PagingRound {
+    pub claimed: Vec<Notification>,
+    /// What could not be done this time, by what it was; the next look tries again.
+    pub failures: Vec<(&'static str, crate::StoreError)>,
+}
+
+impl Store {
+    /// One look of the paging engine at `now`, in its order: the pages transactions
+    /// handed over, then lapsed acknowledgements, due escalation steps, response
+    /// breaches, overdue updates, action item reminders, and up to `limit` queued
+    /// notifications. Answers what to send (claimed for the caller) and what failed.
+    pub async fn paging_round(&self, now: Timestamp, limit: i64) -> PagingRound {
+        let mut round = PagingRound::default();
+        let mut keep = |what: &'static str, result: StoreResult<Vec<Notification>>| match result {
+            Ok(claimed) => round.claimed.extend(claimed),
+            Err(error) => round.failures.push((what, error)),
+        };
+        keep(
+            "reading handed-over notifications",
+            self.take_handed().await,
+        );
+        keep(
+            "lapsing acknowledgements",
+            self.run_ack_timeouts(now).await.map(|_| Vec::new()),
+        );
+        keep("firing escalation steps", self.run_escalations(now).await);
+        keep("recording response breaches", self.run_breaches(now).await);
+        keep(
+            "recording overdue updates",
+            self.run_update_reminders(now).await,
+        );
+        keep(
+            "reminding action item owners",
+            self.run_action_reminders(now).await,
+        );
+        keep(
+            "claiming notifications",
+            self.claim_notifications(now, limit).await,
+        );
+        round
+    }
+}
+
 /// An incident as every notification payload carries it.
 pub(crate) fn incident_json(
     key: &str,
