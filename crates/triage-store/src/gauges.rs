@@ -2,6 +2,8 @@
 
 use sqlx::Row;
 use triage_core::Priority;
+use triage_core::alert::AlertStatus;
+use triage_core::workflow::Category;
 
 use crate::db::Store;
 use crate::error::StoreResult;
@@ -20,9 +22,10 @@ pub struct Gauges {
 impl Store {
     pub async fn gauges(&self) -> StoreResult<Gauges> {
         let rows = sqlx::query(
-            "SELECT priority, COUNT(*) AS n FROM incidents WHERE status_category <> 'Done' \
+            "SELECT priority, COUNT(*) AS n FROM incidents WHERE status_category <> $1 \
              GROUP BY priority ORDER BY priority",
         )
+        .bind(Category::Done.as_str())
         .fetch_all(&self.read)
         .await?;
         let mut open_incidents = Vec::with_capacity(rows.len());
@@ -30,10 +33,10 @@ impl Store {
             let priority: Option<i64> = row.try_get("priority")?;
             open_incidents.push((priority.and_then(Priority::from_rank), row.try_get("n")?));
         }
-        let firing_alerts =
-            sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE status = 'firing'")
-                .fetch_one(&self.read)
-                .await?;
+        let firing_alerts = sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE status = $1")
+            .bind(AlertStatus::Firing.as_str())
+            .fetch_one(&self.read)
+            .await?;
         let search_backlog = match self.search {
             Some(_) => Some(
                 sqlx::query_scalar(

@@ -8,7 +8,7 @@ use sqlx::Row;
 use triage_core::postmortem::draft::root_cause_in;
 use triage_core::review::{Check, Facts, ItemFacts, checklist};
 use triage_core::timeline::EventData;
-use triage_core::workflow::RESTORED_STATUS;
+use triage_core::workflow::{FALSE_ALARM_STATUS, RESTORED_STATUS};
 
 use crate::actions::{ActionFilter, ActionItem};
 use crate::db::Store;
@@ -123,7 +123,7 @@ impl Store {
                     verified: item.verified.is_some(),
                 })
                 .collect(),
-            false_alarm: incident.status == "False Alarm",
+            false_alarm: incident.status == FALSE_ALARM_STATUS,
         };
         let checks = checklist(&facts);
         let applicable = checks

@@ -190,6 +190,13 @@ pub(crate) fn query_with(
 /// PostgreSQL's of 65,535).
 pub(crate) const MAX_PARAMETERS: usize = 240;
 
+/// `text` as an SQL string literal (quotes doubled): how a domain value's one spelling
+/// (`Category::Done.as_str()`, a status the workflow names) enters a statement built
+/// with `format!`, where binding it would renumber the statement's parameters.
+pub(crate) fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// How many rows of `columns` values one statement takes (at least one).
 pub(crate) fn rows_per_statement(columns: usize) -> usize {
     (MAX_PARAMETERS / columns.max(1)).max(1)

@@ -22,6 +22,10 @@ pub use route::{Goal, RouteRefusal};
 /// review's Mitigation check looks for.
 pub const RESTORED_STATUS: &str = "Monitoring";
 
+/// The status of an incident that was not a real incident: what the false-alarm rate
+/// counts and the review checklist excuses.
+pub const FALSE_ALARM_STATUS: &str = "False Alarm";
+
 /// The built-in incident workflow of DESIGN.md, as shipped TOML.
 pub const DEFAULT_WORKFLOW_TOML: &str = include_str!("default.toml");
 

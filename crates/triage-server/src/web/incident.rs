@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::SignedDuration;
 use serde::Deserialize;
-use triage_core::action::ActionKind;
+use triage_core::action::{ActionKind, ActionStatus};
 use triage_core::role::Role;
 use triage_core::{Priority, Severity};
 use triage_store::{
@@ -212,7 +212,7 @@ async fn render(
         Some(earlier) => {
             let filter = ActionFilter {
                 incident: Some(earlier.clone()),
-                status: Some("Done".to_string()),
+                status: Some(ActionStatus::Done.as_str().to_string()),
                 ..ActionFilter::default()
             };
             let finished = state.store.action_items(filter, now).await?;

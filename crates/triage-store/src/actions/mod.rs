@@ -21,7 +21,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::incidents::{load_incident_state, push_event, push_touch};
 use crate::model::UserRef;
 use crate::paging::check_address;
-use crate::sql::{Statements, Value};
+use crate::sql::{Statements, Value, literal};
 use crate::status_page::text;
 use crate::time::{from_db, from_db_opt, to_db};
 use crate::users::user_id;
@@ -245,7 +245,7 @@ impl Store {
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO action_items (incident_id, title, kind, owner_id, due_on, \
                          status, ticket_url, created_by, created_at, updated_at, remind_at) \
-                         VALUES ($1, $2, $3, $4, $5, 'Open', $6, $7, $8, $8, $9) RETURNING id",
+                         VALUES ($1, $2, $3, $4, $5, $10, $6, $7, $8, $8, $9) RETURNING id",
                     )
                     .bind(state.id)
                     .bind(&title)
@@ -256,6 +256,7 @@ impl Store {
                     .bind(actor_id)
                     .bind(to_db(now))
                     .bind(remind)
+                    .bind(ActionStatus::Open.as_str())
                     .fetch_one(&mut *connection)
                     .await?;
                     let mut statements = Statements::default();
@@ -496,7 +497,8 @@ pub(crate) async fn select(
     if filter.overdue {
         values.push(today(now).into());
         conditions.push(format!(
-            "a.status <> 'Done' AND a.due_on IS NOT NULL AND a.due_on < ${}",
+            "a.status <> {} AND a.due_on IS NOT NULL AND a.due_on < ${}",
+            literal(ActionStatus::Done.as_str()),
             values.len()
         ));
     }

@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
+use triage_core::alert::AlertStatus;
 
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::normalize_key;
+use crate::sql::literal;
 use crate::time::{from_db, from_db_opt};
 
 pub use ingest::Outcome;
@@ -98,7 +100,8 @@ impl Store {
     pub async fn incident_alerts(&self, key: &str) -> StoreResult<Vec<Alert>> {
         let sql = format!(
             "SELECT {ALERT_COLUMNS} FROM {ALERT_JOINS} WHERE i.key = $1 \
-             ORDER BY CASE a.status WHEN 'firing' THEN 0 ELSE 1 END, a.id DESC"
+             ORDER BY CASE a.status WHEN {} THEN 0 ELSE 1 END, a.id DESC",
+            literal(AlertStatus::Firing.as_str())
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(normalize_key(key))
@@ -116,9 +119,9 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<Alert>> {
         let filter = if firing_only {
-            "AND a.status = 'firing'"
+            format!("AND a.status = {}", literal(AlertStatus::Firing.as_str()))
         } else {
-            ""
+            String::new()
         };
         let sql = format!(
             "SELECT {ALERT_COLUMNS} FROM {ALERT_JOINS} WHERE s.name = $1 {filter} \
@@ -136,8 +139,9 @@ impl Store {
     pub async fn firing_by_service(&self) -> StoreResult<BTreeMap<String, i64>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT s.name, COUNT(*) FROM alerts a JOIN services s ON s.id = a.service_id \
-             WHERE a.status = 'firing' GROUP BY s.name",
+             WHERE a.status = $1 GROUP BY s.name",
         )
+        .bind(AlertStatus::Firing.as_str())
         .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().collect())

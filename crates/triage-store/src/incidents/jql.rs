@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Row};
 use triage_core::jql::{self, Clause, Direction, Field, Operand, Operator, Query, Term, Value};
+use triage_core::workflow::Category;
 use triage_core::{Priority, Severity};
 
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Incident;
 use crate::search::{self, Strategy, escape_like, text_condition};
-use crate::sql::{Value as Param, bind_all};
+use crate::sql::{Value as Param, bind_all, literal};
 use crate::time::to_db;
 
 use super::list::Conditions;
@@ -589,23 +590,29 @@ impl Translation<'_> {
                     Field::Summary => "lower(i.summary)".to_string(),
                     Field::Resolution => "i.resolution".to_string(),
                     Field::Assignee => {
-                        "(SELECT lower(display_name) FROM users WHERE id = i.assignee_id)".to_string()
+                        "(SELECT lower(display_name) FROM users WHERE id = i.assignee_id)"
+                            .to_string()
                     }
                     Field::Reporter => {
-                        "(SELECT lower(display_name) FROM users WHERE id = i.reporter_id)".to_string()
+                        "(SELECT lower(display_name) FROM users WHERE id = i.reporter_id)"
+                            .to_string()
                     }
                     Field::Status => {
                         let cases: String = workflow
                             .statuses
                             .iter()
                             .enumerate()
-                            .map(|(n, s)| format!(" WHEN '{}' THEN {n}", s.name.replace('\'', "''")))
+                            .map(|(n, s)| format!(" WHEN {} THEN {n}", literal(&s.name)))
                             .collect();
                         format!("(CASE i.status{cases} END)")
                     }
                     Field::StatusCategory => {
-                        "(CASE i.status_category WHEN 'To Do' THEN 0 WHEN 'In Progress' THEN 1 ELSE 2 END)"
-                            .to_string()
+                        let cases: String = Category::ALL
+                            .iter()
+                            .enumerate()
+                            .map(|(n, c)| format!(" WHEN {} THEN {n}", literal(c.as_str())))
+                            .collect();
+                        format!("(CASE i.status_category{cases} END)")
                     }
                     Field::Labels
                     | Field::Component

@@ -5,8 +5,10 @@
 
 use jiff::Timestamp;
 use sqlx::{AnyConnection, Row};
+use triage_core::action::ActionStatus;
 use triage_core::recurrence::Summary;
 use triage_core::timeline::EventData;
+use triage_core::workflow::Category;
 
 use crate::error::StoreResult;
 use crate::sql::Statements;
@@ -38,7 +40,7 @@ pub(crate) async fn flag_recurrence(
             // further than COMPARED: opening an incident stays cheap on a service with a
             // long history.
             let candidates: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT i.id, i.summary FROM incidents i WHERE i.status_category = 'Done' \
+                "SELECT i.id, i.summary FROM incidents i WHERE i.status_category = $3 \
                  AND i.id IN (SELECT s.incident_id FROM incident_services s \
                  WHERE s.service IN (SELECT service FROM incident_services WHERE incident_id = $1) \
                  AND s.incident_id < $1 ORDER BY s.incident_id DESC LIMIT $2) \
@@ -46,6 +48,7 @@ pub(crate) async fn flag_recurrence(
             )
             .bind(id)
             .bind(COMPARED)
+            .bind(Category::Done.as_str())
             .fetch_all(&mut *connection)
             .await?;
             let summary = Summary::new(&summary);
@@ -64,9 +67,10 @@ pub(crate) async fn flag_recurrence(
         .await?;
     let finished = sqlx::query(
         "SELECT id, title, verified_at FROM action_items \
-         WHERE incident_id = $1 AND status = 'Done' ORDER BY id",
+         WHERE incident_id = $1 AND status = $2 ORDER BY id",
     )
     .bind(earlier)
+    .bind(ActionStatus::Done.as_str())
     .fetch_all(&mut *connection)
     .await?;
     let mut failed = Vec::new();

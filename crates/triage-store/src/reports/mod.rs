@@ -15,11 +15,12 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe};
+use triage_core::action::ActionStatus;
 use triage_core::metrics::{Figures, Tally};
 
 use crate::db::Store;
 use crate::error::StoreResult;
-use crate::sql::Value;
+use crate::sql::{Value, literal};
 use crate::time::to_db;
 
 use kept::stored;
@@ -136,9 +137,11 @@ async fn action_counts(
 ) -> StoreResult<ActionCounts> {
     let today = now.to_zoned(TimeZone::UTC).date().to_string();
     let mut values: Vec<Value> = vec![today.into()];
-    let mut items = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.due_on < $1 THEN 1 ELSE 0 END), 0) \
-                     FROM action_items a WHERE a.status <> 'Done'"
-        .to_string();
+    let mut items = format!(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.due_on < $1 THEN 1 ELSE 0 END), 0) \
+         FROM action_items a WHERE a.status <> {}",
+        literal(ActionStatus::Done.as_str())
+    );
     if let Some(service) = service {
         values.push(service.to_string().into());
         items.push_str(

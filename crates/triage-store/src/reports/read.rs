@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use triage_core::metrics::{IncidentFacts, Tally};
+use triage_core::workflow::FALSE_ALARM_STATUS;
 
 use super::DAY;
 use crate::error::{StoreError, StoreResult};
 use crate::incidents::{load_priority, load_severity};
 use crate::postgres::is_postgres;
-use crate::sql::Value;
+use crate::sql::{Value, literal};
 use crate::time::{from_db, from_db_opt};
 
 /// One incident's row: detected, created, acknowledged, mitigated, resolved, priority,
@@ -122,10 +123,11 @@ impl Reading<'_> {
         let columns = format!(
             "i.detected_at, i.created_at, i.acknowledged_at, i.mitigated_at, i.resolved_at, \
              i.priority, i.severity, i.response_due_at, \
-             CAST(CASE WHEN i.status = 'False Alarm' THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(CASE WHEN i.status = {false_alarm} THEN 1 ELSE 0 END AS BIGINT), \
              CAST(CASE WHEN i.recurrence_of IS NULL THEN 0 ELSE 1 END AS BIGINT), \
              i.updates_kept, i.updates_missed, \
-             (SELECT {concat}(s.service, ' ') FROM incident_services s WHERE s.incident_id = i.id)"
+             (SELECT {concat}(s.service, ' ') FROM incident_services s WHERE s.incident_id = i.id)",
+            false_alarm = literal(FALSE_ALARM_STATUS)
         );
         let rows: Vec<Row> = if postgres {
             let sql = format!("SELECT {columns} FROM incidents i WHERE {within}");

@@ -10,25 +10,34 @@ use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use triage_core::cadence::Cadence;
 use triage_core::timeline::EventData;
+use triage_core::workflow::Category;
 
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::incidents::{load_priority, load_severity, push_event};
 use crate::paging::{Notification, Purpose, Queued, incident_json, queue, run_each};
 use crate::postgres::is_postgres;
-use crate::sql::Statements;
+use crate::sql::{Statements, literal};
 use crate::time::{from_db, to_db};
 
 use super::said;
 
-/// What makes an incident's update overdue, for queries over `incidents`.
-const DUE: &str = "update_due_at <= $1 AND status_category = 'In Progress'";
+/// What makes an incident's update overdue, for queries over `incidents`: `$1` is now.
+fn due() -> String {
+    format!(
+        "update_due_at <= $1 AND status_category = {}",
+        literal(Category::InProgress.as_str())
+    )
+}
 
 impl Store {
     /// Records every stakeholder update overdue at `now` and reminds the commanders;
     /// answers the reminders due at once, claimed for the caller to send.
     pub async fn run_update_reminders(&self, now: Timestamp) -> StoreResult<Vec<Notification>> {
-        let sql = format!("SELECT id FROM incidents WHERE {DUE} ORDER BY update_due_at LIMIT 100");
+        let sql = format!(
+            "SELECT id FROM incidents WHERE {} ORDER BY update_due_at LIMIT 100",
+            due()
+        );
         let due: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(to_db(now))
             .fetch_all(&self.read)
@@ -55,7 +64,8 @@ async fn remind(
     let sql = format!(
         "SELECT key, summary, status, priority, severity, update_due_at, updates_missed, \
          (SELECT email FROM users WHERE id = assignee_id) AS assignee \
-         FROM incidents WHERE id = $2 AND {DUE}{lock}"
+         FROM incidents WHERE id = $2 AND {due}{lock}",
+        due = due()
     );
     let Some(row) = sqlx::query(AssertSqlSafe(sql))
         .bind(to_db(now))

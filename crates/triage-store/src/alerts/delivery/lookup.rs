@@ -6,7 +6,9 @@ use sqlx::{AnyConnection, Row};
 
 use crate::error::{StoreError, StoreResult};
 use crate::postgres::is_postgres;
-use crate::sql::{MAX_PARAMETERS, Value, placeholders, query_with};
+use triage_core::alert::AlertStatus;
+
+use crate::sql::{MAX_PARAMETERS, Value, literal, placeholders, query_with};
 
 use super::to_json;
 
@@ -191,9 +193,10 @@ pub(super) async fn context(
              AND (x.service_id IS NULL OR x.service_id = {service})) AS silences, \
          (SELECT {alerts} FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id \
              WHERE a.integration_id = $1 AND {keys} \
-             AND (a.status = 'firing' OR a.ends_at >= $3)) AS alerts, \
+             AND (a.status = {firing} OR a.ends_at >= $3)) AS alerts, \
          ({groups_query}) AS group_incidents",
         alerts = json_tuples(postgres, ALERT_COLUMNS),
+        firing = literal(AlertStatus::Firing.as_str()),
     );
     let mut values: Vec<Value> = vec![integration_id.into(), now.into(), horizon.into()];
     values.extend(key_values);

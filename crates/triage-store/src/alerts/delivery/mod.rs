@@ -13,7 +13,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use triage_core::alert::silence::all_match;
-use triage_core::alert::{AlertBody, AlertPolicy, AlertSeverity, Signal, SignalAction};
+use triage_core::alert::{
+    AlertBody, AlertPolicy, AlertSeverity, AlertStatus, Signal, SignalAction,
+};
 use triage_core::timeline::EventData;
 use triage_core::workflow::Category;
 
@@ -224,7 +226,7 @@ impl<'s> Delivery<'s> {
             .map(|s| ActiveSilence::read(s.id, &s.matchers))
             .collect::<StoreResult<Vec<_>>>()?;
         for stored in found.alerts {
-            if stored.status != "firing" {
+            if stored.status != AlertStatus::Firing.as_str() {
                 resolved_starts.insert((stored.dedup_key, stored.starts_at));
                 continue;
             }

@@ -5,14 +5,14 @@
 use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
-use triage_core::alert::OnResolved;
+use triage_core::alert::{AlertStatus, OnResolved};
 use triage_core::timeline::{EventData, SUMMARIES_LISTED};
 use triage_core::workflow::Goal;
 
 use crate::error::StoreResult;
 use crate::incidents::{move_automatically, push_system_events, push_touches};
 use crate::postgres::is_postgres;
-use crate::sql::{Statements, Value, placeholders, query_with, rows_per_statement};
+use crate::sql::{Statements, Value, literal, placeholders, query_with, rows_per_statement};
 use crate::time::to_db;
 
 use super::Delivery;
@@ -37,10 +37,11 @@ impl Delivery<'_> {
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLUMNS);
             for alert in chunk {
                 let status = if alert.ends_at.is_some() {
-                    "resolved"
+                    AlertStatus::Resolved
                 } else {
-                    "firing"
-                };
+                    AlertStatus::Firing
+                }
+                .as_str();
                 values.extend([
                     self.target.integration_id.into(),
                     self.target.service_id.into(),
@@ -112,9 +113,13 @@ impl Delivery<'_> {
         }
         for (id, ends_at) in &self.resolved {
             statements.push(
-                "UPDATE alerts SET status = 'resolved', ends_at = $1, last_seen_at = $2 \
-                 WHERE id = $3",
-                vec![to_db(*ends_at).into(), to_db(self.now).into(), (*id).into()],
+                "UPDATE alerts SET status = $4, ends_at = $1, last_seen_at = $2 WHERE id = $3",
+                vec![
+                    to_db(*ends_at).into(),
+                    to_db(self.now).into(),
+                    (*id).into(),
+                    AlertStatus::Resolved.as_str().into(),
+                ],
             );
         }
         Ok(statements)
@@ -139,8 +144,9 @@ impl Delivery<'_> {
         let postgres = is_postgres(connection);
         for chunk in resolving.chunks(rows_per_statement(1)) {
             let sql = format!(
-                "SELECT incident_id, COUNT(*) FROM alerts WHERE status = 'firing' \
+                "SELECT incident_id, COUNT(*) FROM alerts WHERE status = {} \
                  AND incident_id IN ({}) GROUP BY incident_id",
+                literal(AlertStatus::Firing.as_str()),
                 placeholders(1, chunk.len())
             );
             let values = chunk.iter().map(|id| Value::from(*id)).collect();
