@@ -17,6 +17,8 @@ pub struct Cli {
     pub db: PathBuf,
     pub token: String,
     pub server: BackgroundServer,
+    /// The server's clock: tests move it instead of waiting.
+    pub clock: Arc<ManualClock>,
 }
 
 /// What a run printed and how it exited.
@@ -77,15 +79,16 @@ impl Cli {
         let bootstrap = bootstrap.ok();
         let token = bootstrap.stdout.lines().last().unwrap().trim().to_string();
         assert!(token.starts_with("trg_"), "{}", bootstrap.stdout);
-        let clock: Arc<dyn Clock> =
-            Arc::new(ManualClock::new("2026-11-22T10:00:00Z".parse().unwrap()));
+        let clock = Arc::new(ManualClock::new("2026-11-22T10:00:00Z".parse().unwrap()));
+        let shared: Arc<dyn Clock> = clock.clone();
         let server =
-            BackgroundServer::start(db.to_str().unwrap(), StoreOptions::default(), clock).unwrap();
+            BackgroundServer::start(db.to_str().unwrap(), StoreOptions::default(), shared).unwrap();
         Cli {
             dir,
             db,
             token,
             server,
+            clock,
         }
     }
 

@@ -9,6 +9,7 @@ mod harness;
 mod instances;
 mod oncall;
 mod paging;
+mod paging_life;
 mod people;
 mod report;
 mod runbook;
