@@ -105,7 +105,7 @@ impl Story {
     }
 
     fn due(&self) -> i64 {
-        let now = self.cli.clock.now().as_microsecond() as i64;
+        let now = self.cli.clock.now().as_microsecond();
         let url = format!("sqlite://{}", self.cli.db.display());
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
