@@ -60,7 +60,7 @@ pub use incidents::{
 pub use model::{
     Comment, Event, Group, Incident, IncidentLink, LinkedIncident, Page, TokenInfo, User, UserRef,
 };
-pub use paging::{Attempt, ContactMethod, NewContactMethod, Notification, PagingRound, Wake};
+pub use paging::{Attempt, ContactMethod, NewContactMethod, Notification, PagingFailures, Wake};
 pub use postmortems::{Postmortem, PostmortemAction};
 pub use reports::{ActionCounts, Report, ReportWindow};
 pub use review::Review;

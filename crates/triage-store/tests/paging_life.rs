@@ -744,14 +744,18 @@ impl World {
         let mut delivered = BTreeSet::new();
         let mut idle = 0;
         while idle < 2 {
-            let rounds = futures_util::future::join_all(
-                self.stores.iter().map(|store| store.paging_round(now, 256)),
-            )
+            let rounds = futures_util::future::join_all(self.stores.iter().map(|store| async {
+                let mut claimed = Vec::new();
+                let failures = store
+                    .paging_round(now, 256, |more| claimed.extend(more))
+                    .await;
+                (claimed, failures)
+            }))
             .await;
             let mut any = false;
-            for round in rounds {
-                assert!(round.failures.is_empty(), "{:?}", round.failures);
-                for notification in round.claimed {
+            for (claimed, failures) in rounds {
+                assert!(failures.is_empty(), "{failures:?}");
+                for notification in claimed {
                     any = true;
                     let payload: Value = serde_json::from_str(&notification.payload).unwrap();
                     let event = payload["event"].as_str().unwrap_or_default();

@@ -53,11 +53,16 @@ pub async fn run(state: AppState, mut closing: watch::Receiver<bool>) {
 async fn look(state: &AppState) {
     loop {
         let now = state.now();
-        let round = state.store.paging_round(now, DELIVERIES).await;
-        for (what, error) in &round.failures {
+        let mut sending = Vec::new();
+        let failures = state
+            .store
+            .paging_round(now, DELIVERIES, |claimed| {
+                sending.extend(send(state, claimed));
+            })
+            .await;
+        for (what, error) in &failures {
             tracing::warn!(%error, "{what} failed");
         }
-        let mut sending = send(state, round.claimed);
         match state
             .store
             .claim_subscriber_deliveries(now, DELIVERIES)

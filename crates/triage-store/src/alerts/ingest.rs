@@ -82,12 +82,6 @@ impl Store {
         // repeats, and freeing their payloads in the writer would lengthen the one
         // serialized section there is.
         .map(|(outcomes, _spent)| outcomes)
-        .inspect(|outcomes| {
-            // A new incident may page at once.
-            if outcomes.iter().any(|o| matches!(o, Outcome::Opened { .. })) {
-                self.wake.notify();
-            }
-        })
         .inspect_err(|error| self.forget_if_gone(integration_id, error))
     }
 

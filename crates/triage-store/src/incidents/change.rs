@@ -9,7 +9,7 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Incident;
-use crate::paging::{By, follow_change, load_paging};
+use crate::paging::{follow_edit, load_paging};
 use crate::sql::{Statements, Value};
 use crate::time::to_db;
 use crate::updates::push_severity_change;
@@ -181,15 +181,7 @@ impl Store {
                 push_touch(&mut statements, state.id, now);
                 statements.execute(connection).await?;
                 // A new priority or services may start or end the escalation.
-                follow_change(
-                    connection,
-                    &wake,
-                    state.id,
-                    Some(&before),
-                    By::default(),
-                    now,
-                )
-                .await?;
+                follow_edit(connection, &wake, state.id, &before, now).await?;
                 Ok(state.id)
             })
         })

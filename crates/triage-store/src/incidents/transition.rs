@@ -14,7 +14,7 @@ use crate::actor::Actor;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::model::Incident;
-use crate::paging::{By, follow_change, load_paging};
+use crate::paging::{follow_edit, load_paging};
 use crate::postgres::lock_incidents;
 use crate::postmortems::postmortem_status;
 use crate::sql::Statements;
@@ -94,16 +94,7 @@ impl Store {
                 };
                 push_event(&mut statements, state.id, Some(actor.user_id), now, &event)?;
                 statements.execute(connection).await?;
-                let wake = &store.wake;
-                follow_change(
-                    connection,
-                    wake,
-                    state.id,
-                    Some(&before),
-                    By::default(),
-                    now,
-                )
-                .await?;
+                follow_edit(connection, &store.wake, state.id, &before, now).await?;
                 Ok(state.id)
             })
         })
@@ -197,16 +188,7 @@ pub(crate) async fn move_automatically(
     }
     statements.execute(connection).await?;
     if !plans.is_empty() {
-        let wake = &store.wake;
-        follow_change(
-            connection,
-            wake,
-            state.id,
-            Some(&before),
-            By::default(),
-            now,
-        )
-        .await?;
+        follow_edit(connection, &store.wake, state.id, &before, now).await?;
     }
     Ok(stopped.is_none())
 }

@@ -156,6 +156,26 @@ pub(crate) async fn follow_change(
     Ok(())
 }
 
+/// [`follow_change`] for a change made by no one who acknowledged: an edit, a
+/// transition, an automatic move, a lapse.
+pub(crate) async fn follow_edit(
+    connection: &mut AnyConnection,
+    wake: &Wake,
+    incident_id: i64,
+    before: &PagingFacts,
+    now: Timestamp,
+) -> StoreResult<()> {
+    follow_change(
+        connection,
+        wake,
+        incident_id,
+        Some(before),
+        By::default(),
+        now,
+    )
+    .await
+}
+
 fn push_state(statements: &mut Statements, incident_id: i64, state: EscalationState) {
     statements.push(
         "UPDATE escalations SET state = $1, ack_deadline = NULL WHERE incident_id = $2",

@@ -19,7 +19,7 @@ use crate::sql::Statements;
 use crate::time::to_db;
 
 use super::Wake;
-use super::follow::{By, follow_change, load};
+use super::follow::{follow_edit, load};
 
 impl Store {
     /// Lapses every acknowledgement whose timeout passed without progress at `now`;
@@ -111,14 +111,6 @@ async fn lapse(
     )?;
     push_touch(&mut statements, incident_id, now);
     statements.execute(connection).await?;
-    follow_change(
-        connection,
-        wake,
-        incident_id,
-        Some(&before),
-        By::default(),
-        now,
-    )
-    .await?;
+    follow_edit(connection, wake, incident_id, &before, now).await?;
     Ok(true)
 }

@@ -21,7 +21,7 @@ mod engine;
 pub(crate) use engine::{Queued, queue};
 mod follow;
 pub(crate) use acknowledge::push_acknowledgement;
-pub(crate) use follow::{By, follow_change, load as load_paging};
+pub(crate) use follow::{By, follow_change, follow_edit, load as load_paging};
 mod lapse;
 mod outbox;
 pub(crate) use outbox::{CLAIM, Entry, MAX_ATTEMPTS, Purpose, backoff, enqueue};
@@ -127,24 +127,27 @@ impl Wake {
     }
 }
 
-/// What one look of the paging engine claimed to send, and what failed on the way.
-#[derive(Debug, Default)]
-pub struct PagingRound {
-    pub claimed: Vec<Notification>,
-    /// What could not be done this time, by what it was; the next look tries again.
-    pub failures: Vec<(&'static str, crate::StoreError)>,
-}
+/// What could not be done in one look of the paging engine, by what it was; the next
+/// look tries again.
+pub type PagingFailures = Vec<(&'static str, crate::StoreError)>;
 
 impl Store {
     /// One look of the paging engine at `now`, in its order: the pages transactions
     /// handed over, then lapsed acknowledgements, due escalation steps, response
     /// breaches, overdue updates, action item reminders, and up to `limit` queued
-    /// notifications. Answers what to send (claimed for the caller) and what failed.
-    pub async fn paging_round(&self, now: Timestamp, limit: i64) -> PagingRound {
-        let mut round = PagingRound::default();
+    /// notifications. Each step's claimed notifications go to `send` as soon as it is
+    /// done (a page handed over goes out before the rest of the look runs); answers
+    /// what failed.
+    pub async fn paging_round(
+        &self,
+        now: Timestamp,
+        limit: i64,
+        mut send: impl FnMut(Vec<Notification>),
+    ) -> PagingFailures {
+        let mut failures = Vec::new();
         let mut keep = |what: &'static str, result: StoreResult<Vec<Notification>>| match result {
-            Ok(claimed) => round.claimed.extend(claimed),
-            Err(error) => round.failures.push((what, error)),
+            Ok(claimed) => send(claimed),
+            Err(error) => failures.push((what, error)),
         };
         keep(
             "reading handed-over notifications",
@@ -168,7 +171,7 @@ impl Store {
             "claiming notifications",
             self.claim_notifications(now, limit).await,
         );
-        round
+        failures
     }
 }
 
