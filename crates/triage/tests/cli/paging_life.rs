@@ -91,17 +91,10 @@ impl Story {
         }
     }
 
-    /// Waits (briefly, by polling the database) until nothing due is left undone: no
-    /// escalation step and no notification due now.
+    /// Waits until nothing due is left undone: no escalation step and no notification
+    /// due now.
     fn settle(&self) {
-        let started = Instant::now();
-        while self.due() > 0 {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the engine never caught up"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        until("the engine to catch up", || self.due() == 0);
     }
 
     fn due(&self) -> i64 {
@@ -148,18 +141,10 @@ impl Story {
     }
 
     fn wait_heard(&self, key: &str, count: usize) -> Vec<(String, String)> {
-        let started = Instant::now();
-        loop {
-            let heard = self.heard(key);
-            if heard.len() >= count {
-                return heard;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "{key}: heard only {heard:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        until(&format!("{count} notifications about {key}"), || {
+            self.heard(key).len() >= count
+        });
+        self.heard(key)
     }
 
     fn timeline(&self, key: &str) -> String {
@@ -181,6 +166,19 @@ impl Story {
             .status()
             .as_u16();
         assert_eq!(status, 200);
+    }
+}
+
+/// Returns once `done` holds, checking every 20 ms (the server works meanwhile); fails
+/// after 20 seconds, naming what it waited for.
+fn until(what: &str, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "waited 20 s for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
